@@ -1,0 +1,44 @@
+"""Parsing of the human-friendly numbers the CLI accepts: ``175e9``, ``175B``, ``7b``, ``1.5T``,
+``300_000_000``, ``1,082,990``.
+
+Suffixes are decimal SI-style counts as used for model sizes and token counts:
+K = 1e3, M = 1e6, B (or G) = 1e9, T = 1e12, P = 1e15, E = 1e18.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from carbonllm.errors import InputError
+
+_SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15, "e": 1e18}
+_PATTERN = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)([kmbgtpe]?)$")
+
+
+def parse_quantity(text: str | float | int, what: str = "value") -> float:
+    """Parse ``text`` into a finite float; raise ``InputError`` naming ``what`` if it is not one."""
+    if isinstance(text, bool):
+        raise InputError(f"{what} must be a number, not {text!r}")
+    if isinstance(text, (int, float)):
+        value = float(text)
+    else:
+        cleaned = text.strip().lower().replace("_", "").replace(",", "")
+        match = _PATTERN.match(cleaned)
+        if not match:
+            raise InputError(
+                f"{what} must be a number such as 175e9, 175B, 7b, 1.5T or 300_000_000, "
+                f"not {text!r}"
+            )
+        value = float(match.group(1)) * _SUFFIX.get(match.group(2), 1.0)
+    if not math.isfinite(value):
+        raise InputError(f"{what} must be a finite number, not {text!r}")
+    return value
+
+
+def require_positive(value: float, what: str, hint: str = "") -> float:
+    """Return ``value`` if it is finite and > 0, else raise ``InputError``."""
+    if not math.isfinite(value) or value <= 0:
+        message = f"{what} must be greater than 0, got {value:g}"
+        raise InputError(message + (f"; {hint}" if hint else ""))
+    return value

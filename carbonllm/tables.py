@@ -1,0 +1,215 @@
+"""Loading of the shipped data tables (``data/*.csv``, installed as ``carbonllm.data``).
+
+All file access for tables lives here: read once with the standard ``csv`` module (no pandas on
+the estimate path), validated row by row into frozen models, cached with ``functools.cache``.
+A missing file or a malformed row raises ``DataTableError`` naming the file, row and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import os
+from collections.abc import Callable, Iterator
+from importlib import resources
+from pathlib import Path
+from typing import TypeVar
+
+from carbonllm.errors import DataTableError, UnknownHardwareError, UnknownRegionError
+from carbonllm.grid import GridZone
+from carbonllm.hardware import DTYPES, Accelerator
+from carbonllm.names import nearest, normalize
+
+T = TypeVar("T")
+
+#: Environment variable naming a directory whose CSVs replace the shipped ones (for testing a
+#: regenerated table before committing it).
+DATA_DIR_ENV = "CARBONLLM_DATA_DIR"
+
+
+def _read_text(filename: str) -> str:
+    override = os.environ.get(DATA_DIR_ENV)
+    try:
+        if override:
+            return (Path(override) / filename).read_text(encoding="utf-8")
+        return resources.files("carbonllm.data").joinpath(filename).read_text(encoding="utf-8")
+    except (FileNotFoundError, ModuleNotFoundError, OSError) as e:
+        where = override or "the installed package (carbonllm/data)"
+        raise DataTableError(
+            f"data table {filename} is missing from {where}; reinstall carbonllm "
+            f"or fix {DATA_DIR_ENV}"
+        ) from e
+
+
+def read_rows(filename: str, required: tuple[str, ...]) -> list[dict[str, str]]:
+    """The rows of a shipped CSV as dicts; ``DataTableError`` if a required column is absent."""
+    reader = csv.DictReader(io.StringIO(_read_text(filename)))
+    missing = [c for c in required if c not in (reader.fieldnames or [])]
+    if missing:
+        raise DataTableError(f"data table {filename} lacks column(s) {', '.join(missing)}")
+    rows = list(reader)
+    if not rows:
+        raise DataTableError(f"data table {filename} has no rows")
+    return rows
+
+
+def _build(filename: str, rows: list[dict[str, str]], make: Callable[[dict[str, str]], T]) -> Iterator[T]:
+    for line, row in enumerate(rows, start=2):
+        try:
+            yield make(row)
+        except (ValueError, TypeError, KeyError) as e:
+            detail = str(e).splitlines()[0]
+            raise DataTableError(f"data table {filename}, line {line}: {detail}") from e
+
+
+def _number(row: dict[str, str], column: str) -> float | None:
+    text = (row.get(column) or "").strip()
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"column {column} is not a number: {text!r}") from None
+
+
+def _aliases(row: dict[str, str]) -> tuple[str, ...]:
+    return tuple(a.strip() for a in (row.get("aliases") or "").split(";") if a.strip())
+
+
+def _require_source(row: dict[str, str]) -> str:
+    source = (row.get("source") or "").strip()
+    if not source:
+        raise ValueError("the source column is empty; every figure needs a source")
+    return source
+
+
+# --- hardware ------------------------------------------------------------------------------
+
+HARDWARE_CSV = "hardware.csv"
+
+
+def _accelerator(row: dict[str, str]) -> Accelerator:
+    peaks = {d: v for d in DTYPES if (v := _number(row, f"{d}_tflops")) is not None}
+    if not peaks:
+        raise ValueError(f"{row['name']} has no peak TFLOP/s for any dtype")
+    return Accelerator(
+        name=row["name"],
+        full_name=row.get("full_name") or row["name"],
+        aliases=_aliases(row),
+        vendor=row["vendor"],
+        kind=row["kind"],
+        generation=row["generation"],
+        form_factor=row.get("form_factor", ""),
+        tdp_w=_number(row, "tdp_w"),
+        peak_tflops=peaks,
+        memory_gb=_number(row, "memory_gb"),
+        year=int(row["year"]),
+        verification=row.get("verification", ""),
+        source=_require_source(row),
+    )
+
+
+@functools.cache
+def hardware_table() -> tuple[Accelerator, ...]:
+    """Every accelerator in ``data/hardware.csv``, in file order."""
+    rows = read_rows(HARDWARE_CSV, ("name", "vendor", "kind", "generation", "year", "source"))
+    return tuple(_build(HARDWARE_CSV, rows, _accelerator))
+
+
+@functools.cache
+def _hardware_index() -> dict[str, Accelerator]:
+    index: dict[str, Accelerator] = {}
+    for acc in hardware_table():
+        for key in (acc.name, acc.full_name, *acc.aliases):
+            index.setdefault(normalize(key), acc)
+    return index
+
+
+def find_accelerator(name: str) -> Accelerator:
+    """The accelerator called ``name`` (forgiving match, aliases such as ``A100``).
+
+    Raises ``UnknownHardwareError`` with the nearest names when there is none.
+    """
+    found = _hardware_index().get(normalize(name))
+    if found is None:
+        names = [a.name for a in hardware_table()] + [x for a in hardware_table() for x in a.aliases]
+        raise UnknownHardwareError(name, nearest(name, names))
+    return found
+
+
+# --- MFU defaults --------------------------------------------------------------------------
+
+MFU_CSV = "mfu_defaults.csv"
+
+
+@functools.cache
+def mfu_defaults() -> dict[str, tuple[float, float, float, str]]:
+    """Generation → (mfu, mfu_low, mfu_high, source), from ``data/mfu_defaults.csv``."""
+    rows = read_rows(MFU_CSV, ("generation", "mfu", "mfu_low", "mfu_high", "source"))
+
+    def make(row: dict[str, str]) -> tuple[str, tuple[float, float, float, str]]:
+        mfu, low, high = (float(row[c]) for c in ("mfu", "mfu_low", "mfu_high"))
+        if not 0 < low <= mfu <= high <= 1:
+            raise ValueError(f"need 0 < mfu_low <= mfu <= mfu_high <= 1 for {row['generation']}")
+        return row["generation"], (mfu, low, high, _require_source(row))
+
+    return dict(_build(MFU_CSV, rows, make))
+
+
+# --- grid intensity ------------------------------------------------------------------------
+
+GRID_CSV = "grid_intensity.csv"
+
+
+def _zone(row: dict[str, str]) -> GridZone:
+    intensity = _number(row, "intensity_g_per_kwh")
+    if intensity is None or intensity < 0:
+        raise ValueError(f"zone {row['zone']} has no valid intensity_g_per_kwh")
+    return GridZone(
+        zone=row["zone"],
+        aliases=_aliases(row),
+        name=row.get("name") or row["zone"],
+        kind=row["kind"],
+        grid_zone=(row.get("grid_zone") or "").strip() or None,
+        intensity_g_per_kwh=intensity,
+        year=int(row["year"]),
+        source=_require_source(row),
+    )
+
+
+@functools.cache
+def grid_table() -> tuple[GridZone, ...]:
+    """Every zone in ``data/grid_intensity.csv``, in file order."""
+    rows = read_rows(GRID_CSV, ("zone", "name", "kind", "intensity_g_per_kwh", "year", "source"))
+    return tuple(_build(GRID_CSV, rows, _zone))
+
+
+@functools.cache
+def _grid_index() -> dict[str, GridZone]:
+    index: dict[str, GridZone] = {}
+    for zone in grid_table():  # earlier rows win a clash: countries come before subregions
+        for key in (zone.zone, *zone.aliases, zone.name):
+            index.setdefault(normalize(key), zone)
+    return index
+
+
+def find_zone(name: str) -> GridZone:
+    """The grid zone called ``name``: ISO alpha-2/alpha-3 code or name of a country, a subregion
+    code (``US-CA``), or a cloud region (``aws:us-east-1``, ``gcp:europe-west1``).
+
+    Raises ``UnknownRegionError`` with the nearest names when there is none.
+    """
+    found = _grid_index().get(normalize(name))
+    if found is None:
+        names = [z.zone for z in grid_table()] + [z.name for z in grid_table()]
+        raise UnknownRegionError(name, nearest(name, names))
+    return found
+
+
+def clear_caches() -> None:
+    """Forget every cached table (after changing ``CARBONLLM_DATA_DIR``)."""
+    for fn in (hardware_table, _hardware_index, mfu_defaults, grid_table, _grid_index):
+        fn.cache_clear()
+
+
