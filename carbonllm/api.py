@@ -1,0 +1,293 @@
+"""``carbonllm.estimate``: the Python face of ``carbonllm estimate``.
+
+Resolves names (GPU, region) and defaults from the data tables, checks every input, and hands a
+fully resolved :class:`~carbonllm.estimator.RunSpec` to the pure calculator. The keyword
+arguments mirror the CLI flags; bad input raises an :class:`~carbonllm.errors.InputError`
+subclass whose message is the one line the CLI prints.
+"""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import BaseModel, ConfigDict
+
+from carbonllm import assumptions as defaults
+from carbonllm.errors import InputError
+from carbonllm.estimator import Embodied, RunSpec, calculate, training_flops_6nd
+from carbonllm.quantities import parse_quantity, require_positive
+from carbonllm.tables import find_accelerator, find_zone, mfu_defaults
+
+DEFAULT_GPU = "A100"
+
+Number = float | int | str
+
+
+class Assumptions(BaseModel):
+    """What an estimate assumed, with where each figure comes from. Printed with every result."""
+
+    model_config = ConfigDict(frozen=True)
+
+    gpu: str
+    dtype: str | None
+    peak_tflops: float | None
+    mfu: float | None
+    mfu_low: float | None
+    mfu_high: float | None
+    mfu_source: str | None
+    power_w: float
+    power_w_low: float
+    power_w_high: float
+    power_source: str
+    pue: float
+    pue_low: float
+    pue_high: float
+    pue_source: str
+    region: str
+    region_name: str
+    intensity_year: int | None
+    intensity_source: str
+    flop_method: str | None
+    embodied_source: str | None
+
+
+class Estimate(BaseModel):
+    """The result of an estimate. Units are in the field names; ``method`` says it is estimated."""
+
+    model_config = ConfigDict(frozen=True)
+
+    method: str = "estimated"
+    mode: str
+    flops: float | None
+    device_hours: float
+    device_hours_low: float
+    device_hours_high: float
+    devices: int | None
+    wall_clock_hours: float | None
+    energy_kwh: float
+    energy_kwh_low: float
+    energy_kwh_high: float
+    intensity_g_per_kwh: float
+    co2e_kg: float
+    co2e_kg_low: float
+    co2e_kg_high: float
+    embodied_co2e_kg: float | None
+    assumptions: Assumptions
+
+    def to_dict(self) -> dict[str, object]:
+        """A plain dict (the ``--format json`` object)."""
+        return self.model_dump()
+
+    def to_flat_dict(self) -> dict[str, object]:
+        """One level of keys (``assumptions_mfu`` …), for CSV."""
+        flat = {k: v for k, v in self.model_dump().items() if k != "assumptions"}
+        flat.update({f"assumptions_{k}": v for k, v in self.assumptions.model_dump().items()})
+        return flat
+
+
+def _positive(value: Number | None, what: str, hint: str = "") -> float | None:
+    if value is None:
+        return None
+    return require_positive(parse_quantity(value, what), what, hint)
+
+
+def _fraction(value: Number | None, what: str) -> float | None:
+    if value is None:
+        return None
+    number = parse_quantity(value, what)
+    if not 0 < number <= 1:
+        raise InputError(f"{what} must be in (0, 1], e.g. 0.4 for 40% utilisation; got {number:g}")
+    return number
+
+
+def _devices(value: Number | None) -> int | None:
+    if value is None:
+        return None
+    number = parse_quantity(value, "--gpus")
+    if number < 1 or not float(number).is_integer():
+        raise InputError(f"--gpus must be a whole number of devices >= 1, got {number:g}")
+    return int(number)
+
+
+def _check_conflicts(given: dict[str, object], *pairs: tuple[str, str]) -> None:
+    for a, b in pairs:
+        if given.get(a) is not None and given.get(b) is not None:
+            raise InputError(f"--{a.replace('_', '-')} and --{b.replace('_', '-')} cannot be "
+                             f"used together; give one of them")
+
+
+def resolve_flops(
+    params: float | None, active_params: float | None, tokens: float | None, flops: float | None
+) -> tuple[float, str]:
+    """Training FLOPs and a label for how they were obtained (compute mode)."""
+    if flops is not None:
+        return flops, "given"
+    n = active_params if active_params is not None else params
+    if tokens is None or n is None:
+        raise InputError(
+            "give --params and --tokens (or --flops), or --gpu-hours, or --hours with --gpus"
+        )
+    if params is not None and active_params is not None and active_params > params:
+        raise InputError(
+            f"--active-params ({active_params:g}) cannot exceed --params ({params:g})"
+        )
+    label = "6ND (active params)" if active_params is not None else "6ND"
+    return training_flops_6nd(n, tokens), label
+
+
+def estimate(
+    *,
+    params: Number | None = None,
+    tokens: Number | None = None,
+    active_params: Number | None = None,
+    flops: Number | None = None,
+    gpu: str | None = None,
+    gpus: Number | None = None,
+    dtype: str | None = None,
+    mfu: Number | None = None,
+    power_w: Number | None = None,
+    pue: Number | None = None,
+    region: str | None = None,
+    intensity: Number | None = None,
+    gpu_hours: Number | None = None,
+    hours: Number | None = None,
+    embodied: bool = False,
+) -> Estimate:
+    """Estimate FLOPs, device-hours, energy and CO2e of a training run.
+
+    Compute mode: ``params`` (or ``active_params``) and ``tokens``, or ``flops``; time mode:
+    ``gpu_hours``, or ``hours`` with ``gpus``. Numbers may be strings such as ``"175B"``.
+    Raises :class:`~carbonllm.errors.InputError` (or a subclass) on bad input.
+    """
+    given = dict(params=params, tokens=tokens, active_params=active_params, flops=flops,
+                 gpu_hours=gpu_hours, hours=hours, region=region, intensity=intensity)
+    _check_conflicts(
+        given,
+        ("gpu_hours", "tokens"), ("gpu_hours", "params"), ("gpu_hours", "active_params"),
+        ("gpu_hours", "flops"), ("hours", "tokens"), ("hours", "params"), ("hours", "flops"),
+        ("hours", "active_params"), ("hours", "gpu_hours"), ("flops", "tokens"),
+        ("flops", "params"), ("flops", "active_params"), ("region", "intensity"),
+    )
+    params_n = _positive(params, "--params")
+    active_n = _positive(active_params, "--active-params")
+    tokens_n = _positive(tokens, "--tokens")
+    flops_n = _positive(flops, "--flops")
+    gpu_hours_n = _positive(gpu_hours, "--gpu-hours")
+    hours_n = _positive(hours, "--hours")
+    devices = _devices(gpus)
+    mfu_n = _fraction(mfu, "--mfu")
+    power_n = _positive(power_w, "--power-w", "give the average power per device in watts")
+    pue_n = None if pue is None else parse_quantity(pue, "--pue")
+    if pue_n is not None and pue_n < 1:
+        raise InputError(f"--pue must be >= 1 (facility energy / IT energy), got {pue_n:g}")
+    intensity_n = None if intensity is None else parse_quantity(intensity, "--intensity")
+    if intensity_n is not None and intensity_n < 0:
+        raise InputError(f"--intensity must be >= 0 gCO2e/kWh, got {intensity_n:g}")
+
+    acc = find_accelerator(gpu or DEFAULT_GPU)
+
+    time_mode = gpu_hours_n is not None or hours_n is not None
+    if hours_n is not None and devices is None:
+        raise InputError("--hours needs --gpus N (device-hours = hours x devices)")
+    if hours_n is not None and devices is not None:
+        gpu_hours_n = hours_n * devices
+
+    peak = mfu_span = chosen_dtype = method = None
+    if not time_mode:
+        flops_n, method = resolve_flops(params_n, active_n, tokens_n, flops_n)
+        chosen_dtype = (dtype or acc.default_dtype()).lower()
+        peak = acc.peak_tflops_for(chosen_dtype)
+        if mfu_n is not None:
+            mfu_span = defaults.Span.given(mfu_n)
+        else:
+            value, low, high, source = mfu_defaults()[acc.generation]
+            mfu_span = defaults.Span(value=value, low=low, high=high, source=source)
+    elif dtype is not None or mfu_n is not None:
+        raise InputError("--dtype and --mfu only apply to compute mode (--params/--tokens or "
+                         "--flops); drop them with --gpu-hours or --hours")
+
+    if power_n is not None:
+        power = defaults.Span.given(power_n)
+    elif acc.tdp_w is None:
+        raise InputError(
+            f"{acc.name} has no published power figure in the hardware table; "
+            f"give --power-w WATTS (average power per device)"
+        )
+    else:
+        f = defaults.POWER_FRACTION
+        power = defaults.Span(value=acc.tdp_w * f.value, low=acc.tdp_w * f.low,
+                              high=acc.tdp_w * f.high, source=f"{acc.name} TDP; {f.source}")
+    pue_span = defaults.Span.given(pue_n) if pue_n is not None else defaults.DEFAULT_PUE
+
+    if intensity_n is not None:
+        region_code, region_name, year, intensity_source = "custom", "given intensity", None, (
+            "given by the user")
+        intensity_value = intensity_n
+    else:
+        zone = find_zone(region or defaults.DEFAULT_REGION)
+        region_code, region_name, year = zone.zone, zone.name, zone.year
+        intensity_source, intensity_value = zone.source, zone.intensity_g_per_kwh
+
+    embodied_spec = None
+    if embodied:
+        embodied_spec = Embodied(
+            kg_per_device=defaults.EMBODIED_KG_PER_DEVICE,
+            lifetime_years=defaults.EMBODIED_LIFETIME_YEARS,
+            utilisation=defaults.EMBODIED_UTILISATION,
+            source=defaults.EMBODIED_SOURCE,
+        )
+
+    spec = RunSpec(
+        flops=None if time_mode else flops_n,
+        device_hours=gpu_hours_n if time_mode else None,
+        devices=devices,
+        peak_tflops=peak,
+        mfu=mfu_span,
+        power_w=power,
+        pue=pue_span,
+        intensity_g_per_kwh=intensity_value,
+        embodied=embodied_spec,
+    )
+    calc = calculate(spec)
+    if not math.isfinite(calc.co2e_kg):
+        raise InputError("the inputs overflow a floating-point number; check their magnitudes")
+    return Estimate(
+        mode=calc.mode,
+        flops=calc.flops,
+        device_hours=calc.device_hours,
+        device_hours_low=calc.device_hours_low,
+        device_hours_high=calc.device_hours_high,
+        devices=devices,
+        wall_clock_hours=hours_n if hours_n is not None else calc.wall_clock_hours,
+        energy_kwh=calc.energy_kwh,
+        energy_kwh_low=calc.energy_kwh_low,
+        energy_kwh_high=calc.energy_kwh_high,
+        intensity_g_per_kwh=intensity_value,
+        co2e_kg=calc.co2e_kg,
+        co2e_kg_low=calc.co2e_kg_low,
+        co2e_kg_high=calc.co2e_kg_high,
+        embodied_co2e_kg=calc.embodied_co2e_kg,
+        assumptions=Assumptions(
+            gpu=acc.name,
+            dtype=chosen_dtype,
+            peak_tflops=peak,
+            mfu=mfu_span.value if mfu_span else None,
+            mfu_low=mfu_span.low if mfu_span else None,
+            mfu_high=mfu_span.high if mfu_span else None,
+            mfu_source=mfu_span.source if mfu_span else None,
+            power_w=power.value,
+            power_w_low=power.low,
+            power_w_high=power.high,
+            power_source=power.source,
+            pue=pue_span.value,
+            pue_low=pue_span.low,
+            pue_high=pue_span.high,
+            pue_source=pue_span.source,
+            region=region_code,
+            region_name=region_name,
+            intensity_year=year,
+            intensity_source=intensity_source,
+            flop_method=method,
+            embodied_source=embodied_spec.source if embodied_spec else None,
+        ),
+    )

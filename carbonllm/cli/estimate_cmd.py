@@ -1,0 +1,106 @@
+"""``carbonllm estimate``: the estimator on the command line."""
+
+from __future__ import annotations
+
+import click
+
+from carbonllm.api import Estimate
+from carbonllm.api import estimate as run_estimate
+from carbonllm.cli.output import FORMATS, QUANTITY, echo_csv, echo_json, grouped, si
+
+
+def _range(low: float, central: float, high: float, decimals: int = 1) -> str:
+    if low == high:
+        return grouped(central, decimals)
+    return f"{grouped(central, decimals)}  ({grouped(low, decimals)} – {grouped(high, decimals)})"
+
+
+def render_table(result: Estimate) -> None:
+    """The rich table of results and, below it, every assumption with its source."""
+    from rich.console import Console
+    from rich.table import Table
+
+    a = result.assumptions
+    console = Console()
+    table = Table(title="carbonllm estimate", show_header=True, header_style="bold")
+    table.add_column("quantity")
+    table.add_column("value  (low – high)", justify="right")
+    if result.flops is not None:
+        table.add_row("training FLOPs", f"{result.flops:.3e}  [{a.flop_method}]")
+    table.add_row("device-hours", _range(result.device_hours_low, result.device_hours,
+                                         result.device_hours_high, 0))
+    if result.wall_clock_hours is not None:
+        days = result.wall_clock_hours / 24
+        table.add_row(f"wall-clock on {result.devices} devices",
+                      f"{grouped(result.wall_clock_hours, 1)} h ({days:,.1f} days)")
+    table.add_row("energy (kWh)", _range(result.energy_kwh_low, result.energy_kwh,
+                                         result.energy_kwh_high, 0))
+    table.add_row("grid intensity (gCO2e/kWh)", grouped(result.intensity_g_per_kwh, 1))
+    table.add_row("operational CO2e (kg)", _range(result.co2e_kg_low, result.co2e_kg,
+                                                  result.co2e_kg_high, 0))
+    if result.embodied_co2e_kg is not None:
+        table.add_row("embodied CO2e (kg)", grouped(result.embodied_co2e_kg, 0))
+    console.print(table)
+
+    assumed = Table(title="assumptions", show_header=True, header_style="bold")
+    assumed.add_column("assumption")
+    assumed.add_column("value")
+    assumed.add_column("source", overflow="fold")
+    assumed.add_row("accelerator", a.gpu, "data/hardware.csv")
+    if a.dtype is not None:
+        assumed.add_row("dtype / peak", f"{a.dtype} / {a.peak_tflops:g} TFLOP/s dense",
+                        "data/hardware.csv")
+        mfu_text = f"{a.mfu:g}" if a.mfu_low == a.mfu_high else (
+            f"{a.mfu:g} ({a.mfu_low:g}–{a.mfu_high:g})")
+        assumed.add_row("MFU", mfu_text, a.mfu_source or "")
+    power_text = f"{a.power_w:g} W" if a.power_w_low == a.power_w_high else (
+        f"{a.power_w:g} W ({a.power_w_low:g}–{a.power_w_high:g})")
+    assumed.add_row("power per device", power_text, a.power_source)
+    pue_text = f"{a.pue:g}" if a.pue_low == a.pue_high else f"{a.pue:g} ({a.pue_low:g}–{a.pue_high:g})"
+    assumed.add_row("PUE", pue_text, a.pue_source)
+    year = f", {a.intensity_year}" if a.intensity_year else ""
+    assumed.add_row("region", f"{a.region} ({a.region_name}{year})", a.intensity_source)
+    if a.embodied_source:
+        assumed.add_row("embodied", "amortised per device-hour", a.embodied_source)
+    console.print(assumed)
+    console.print(f"CO2e ≈ {si(result.co2e_kg * 1000, 'g')} "
+                  "(operational, location-based; estimated, not measured)")
+
+
+@click.command("estimate")
+@click.option("--params", type=QUANTITY, help="Parameter count N, e.g. 175e9, 175B, 7b.")
+@click.option("--active-params", type=QUANTITY, help="Parameters active per token (mixture-of-experts).")
+@click.option("--tokens", type=QUANTITY, help="Training tokens D, e.g. 300e9, 1.5T.")
+@click.option("--flops", type=QUANTITY, help="Training FLOPs, given directly (skips 6·N·D).")
+@click.option("--gpu", default=None, help="Accelerator name (default A100); see 'carbonllm hardware'.")
+@click.option("--gpus", type=QUANTITY, help="Number of devices: gives wall-clock hours.")
+@click.option("--dtype", type=click.Choice(["fp32", "tf32", "bf16", "fp16", "fp8"], case_sensitive=False),
+              help="Precision of the peak rate (default bf16, fp16 where the chip has no bf16).")
+@click.option("--mfu", type=QUANTITY, help="Model FLOPs utilisation in (0, 1] (default by hardware generation).")
+@click.option("--power-w", type=QUANTITY, help="Average power per device in W (default: TDP).")
+@click.option("--pue", type=QUANTITY, help="Power usage effectiveness >= 1 (default 1.2).")
+@click.option("--region", help="Grid zone: country code or name, US-CA, aws:us-east-1 … (default world).")
+@click.option("--intensity", type=QUANTITY, help="Grid carbon intensity in gCO2e/kWh (instead of --region).")
+@click.option("--gpu-hours", type=QUANTITY, help="Device-hours of the run (time mode, skips the FLOP model).")
+@click.option("--hours", type=QUANTITY, help="Wall-clock hours; needs --gpus (time mode).")
+@click.option("--embodied", is_flag=True, help="Add manufacturing emissions amortised over device life.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+def estimate(fmt: str, **options: object) -> None:
+    """Estimate FLOPs, device-hours, kWh and CO2e of a training run.
+
+    \b
+    Compute mode:  carbonllm estimate --params 175e9 --tokens 300e9 --gpu A100
+    Time mode:     carbonllm estimate --gpu-hours 1082990 --gpu A100 --region FR
+    """
+    result = run_estimate(**options)  # type: ignore[arg-type]
+    emit(result, fmt)
+
+
+def emit(result: Estimate, fmt: str) -> None:
+    """Print ``result`` in ``fmt`` (table, json or csv)."""
+    if fmt == "json":
+        echo_json(result.to_dict())
+    elif fmt == "csv":
+        echo_csv([result.to_flat_dict()])
+    else:
+        render_table(result)
