@@ -18,9 +18,17 @@ from carbonllm.errors import CarbonLLMError
 
 #: name → (module, attribute, one-line help shown by ``carbonllm --help``)
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "estimate": ("carbonllm.cli.estimate_cmd", "estimate", "Estimate FLOPs, device-hours, kWh and CO2e of a training run."),
+    "estimate": ("carbonllm.cli.estimate_cmd", "estimate",
+                 "Estimate FLOPs, device-hours, kWh and CO2e of a training run."),
     "hardware": ("carbonllm.cli.tables_cmd", "hardware", "List the accelerators in the hardware table."),
     "regions": ("carbonllm.cli.tables_cmd", "regions", "List the grid zones and their carbon intensity."),
+    "flops": ("carbonllm.cli.flops_cmd", "flops", "Per-layer parameters and FLOPs per token of an architecture."),
+    "plan": ("carbonllm.cli.plan_cmd", "plan", "Compute-optimal model size and tokens for a budget (Chinchilla)."),
+    "track": ("carbonllm.cli.track_cmd", "track", "Measure the energy and CO2e of a command while it runs."),
+    "doctor": ("carbonllm.cli.doctor_cmd", "doctor", "Show which sensors carbonllm can read here, and its fall-backs."),
+    "report": ("carbonllm.cli.report_cmd", "report",
+               "Write a model card, paper statement, JSON or CSV for an estimate or a tracked run."),
+    "compare": ("carbonllm.cli.compare_cmd", "compare", "Compare a workload across GPUs and regions, sorted by CO2e."),
 }
 
 
