@@ -2,7 +2,7 @@
 ``300_000_000``, ``1,082,990``.
 
 Suffixes are decimal SI-style counts as used for model sizes and token counts:
-K = 1e3, M = 1e6, B (or G) = 1e9, T = 1e12, P = 1e15, E = 1e18.
+K = 1e3, M = 1e6, B (or G) = 1e9, T = 1e12, P = 1e15. (No E: ``1e`` would be ambiguous.)
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import re
 
 from carbonllm.errors import InputError
 
-_SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15, "e": 1e18}
-_PATTERN = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)([kmbgtpe]?)$")
+_SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
+_PATTERN = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)([kmbgtp]?)$")
 
 
 def parse_quantity(text: str | float | int, what: str = "value") -> float:

@@ -1,0 +1,138 @@
+"""``carbonllm.estimate``: published runs reproduced, defaults, and bad input from Python."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import carbonllm
+from carbonllm import assumptions
+from carbonllm.errors import InputError, UnknownHardwareError, UnknownRegionError
+
+
+def test_gpt3_reproduces_patterson_2021():
+    # Patterson et al. 2021 (arXiv 2104.10350) Table 4, GPT-3: 10,000 V100 for 14.8 days at 330 W
+    # average, PUE 1.1, 429 gCO2e/kWh → 1,287 MWh and 552 tCO2e. 0.1968 = 24.6 TFLOP/s / 125 peak.
+    r = carbonllm.estimate(params=175e9, tokens=300e9, gpu="V100", mfu=0.1968, power_w=330, pue=1.1,
+                           intensity=429)
+    assert r.energy_kwh / 1000 == pytest.approx(1287, rel=0.03)
+    assert r.co2e_kg / 1000 == pytest.approx(552, rel=0.03)
+    # and by hand: 3.15e23 / (125e12 * 0.1968) / 3600 h * 0.330 kW * 1.1
+    hours = 6 * 175e9 * 300e9 / (125e12 * 0.1968) / 3600
+    assert r.device_hours == pytest.approx(hours)
+    assert r.energy_kwh == pytest.approx(hours * 0.330 * 1.1)
+    assert r.assumptions.dtype == "fp16"  # V100 has no bf16
+    assert r.co2e_kg_low == r.co2e_kg_high == r.co2e_kg  # everything was given: no spread
+
+
+def test_bloom_reproduces_luccioni_2022():
+    # Luccioni et al. 2022 Table 2: 1,082,990 GPU-hours x 400 W = 433,196 kWh; x 57 g = 24.69 t.
+    r = carbonllm.estimate(gpu_hours=1082990, gpu="A100", power_w=400, pue=1, intensity=57)
+    assert r.energy_kwh == pytest.approx(433_196, rel=0.01)
+    assert r.co2e_kg / 1000 == pytest.approx(24.7, rel=0.01)
+    assert r.flops is None and r.mode == "time"
+
+
+def test_bloom_embodied_matches_luccioni_2022():
+    # Luccioni et al. 2022 Table 4: embodied emissions of BLOOM's training 11.2 tCO2e.
+    r = carbonllm.estimate(gpu_hours=1082990, gpu="A100", power_w=400, pue=1, intensity=57, embodied=True)
+    assert r.embodied_co2e_kg is not None
+    assert r.embodied_co2e_kg / 1000 == pytest.approx(11.2, rel=0.01)
+
+
+def test_defaults_are_reported_and_spread():
+    r = carbonllm.estimate(params="7B", tokens="2T", gpu="A100", region="world")
+    a = r.assumptions
+    assert a.gpu == "A100 SXM4 80GB" and a.dtype == "bf16" and a.peak_tflops == 312
+    assert (a.mfu_low, a.mfu, a.mfu_high) == (0.30, 0.38, 0.48)
+    assert a.power_w == 400 and a.power_w_low == pytest.approx(320) and a.power_w_high == pytest.approx(440)
+    assert a.pue == assumptions.DEFAULT_PUE.value
+    assert a.region == "world" and a.intensity_source
+    hours = 6 * 7e9 * 2e12 / (312e12 * 0.38) / 3600
+    assert r.device_hours == pytest.approx(hours)
+    assert r.energy_kwh == pytest.approx(hours * 0.4 * 1.2)
+    assert r.co2e_kg_low < r.co2e_kg < r.co2e_kg_high
+    low = 6 * 7e9 * 2e12 / (312e12 * 0.48) / 3600 * 0.32 * 1.10
+    assert r.energy_kwh_low == pytest.approx(low)
+
+
+def test_mixture_of_experts_uses_active_params():
+    dense = carbonllm.estimate(params=12.9e9, tokens=1e12, gpu="H100", intensity=100)
+    moe = carbonllm.estimate(params=46.7e9, active_params=12.9e9, tokens=1e12, gpu="H100", intensity=100)
+    assert moe.flops == pytest.approx(dense.flops)
+    assert moe.assumptions.flop_method == "6ND (active params)"
+
+
+def test_wall_clock_and_time_mode_hours():
+    r = carbonllm.estimate(params=7e9, tokens=1e12, gpu="H100", gpus=64, intensity=100)
+    assert r.wall_clock_hours == pytest.approx(r.device_hours / 64)
+    t = carbonllm.estimate(hours=24, gpus=8, gpu="H100", intensity=100, pue=1)
+    assert t.device_hours == 192 and t.wall_clock_hours == 24
+    assert t.energy_kwh == pytest.approx(192 * 0.7)
+
+
+def test_flops_given_directly_and_dtype_choice():
+    r = carbonllm.estimate(flops=1e21, gpu="H100", dtype="fp8", mfu=0.5, intensity=0)
+    assert r.device_hours == pytest.approx(1e21 / (1978.9e12 * 0.5) / 3600)
+    assert r.co2e_kg == 0
+
+
+def test_region_lookup_sets_intensity():
+    fr = carbonllm.find_zone("FR")
+    r = carbonllm.estimate(gpu_hours=1000, gpu="A100", region="France", pue=1)
+    assert r.intensity_g_per_kwh == fr.intensity_g_per_kwh
+    assert r.co2e_kg == pytest.approx(1000 * 0.4 * fr.intensity_g_per_kwh / 1000)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [
+        (dict(params=0, tokens=1e9), "--params must be greater than 0"),
+        (dict(params=-7e9, tokens=1e9), "--params must be greater than 0"),
+        (dict(params=7e9, tokens=math.nan), "--tokens must be a finite number"),
+        (dict(params="seven", tokens=1e9), "--params must be a number"),
+        (dict(params=7e9, tokens=1e9, mfu=1.5), "--mfu must be in (0, 1]"),
+        (dict(params=7e9, tokens=1e9, mfu=0), "--mfu must be in (0, 1]"),
+        (dict(params=7e9, tokens=1e9, pue=0.9), "--pue must be >= 1"),
+        (dict(gpu_hours=10, tokens=1e9), "--gpu-hours and --tokens cannot be used together"),
+        (dict(params=7e9, tokens=1e9, region="FR", intensity=50), "--region and --intensity"),
+        (dict(params=7e9, tokens=1e9, gpu="V100", dtype="bf16"), "V100 SXM2 32GB has no bf16"),
+        (dict(hours=10), "--hours needs --gpus"),
+        (dict(tokens=1e9), "give --params and --tokens"),
+        (dict(gpu_hours=100, gpu="TPU v5p"), "give --power-w"),
+        (dict(params=7e9, tokens=1e9, gpus=2.5), "--gpus must be a whole number"),
+        (dict(params=7e9, active_params=8e9, tokens=1e9), "cannot exceed --params"),
+    ],
+)
+def test_bad_input_raises_input_error(kwargs: dict[str, object], needle: str):
+    with pytest.raises(InputError) as info:
+        carbonllm.estimate(**kwargs)  # type: ignore[arg-type]
+    assert needle in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_unknown_gpu_suggests_nearest():
+    with pytest.raises(UnknownHardwareError) as info:
+        carbonllm.estimate(params=7e9, tokens=1e9, gpu="H10")
+    assert "H100" in info.value.suggestions
+
+
+def test_unknown_region_suggests_nearest():
+    with pytest.raises(UnknownRegionError) as info:
+        carbonllm.estimate(params=7e9, tokens=1e9, region="Frnace")
+    assert "France" in str(info.value)
+
+
+PUBLIC_API = [
+    "__version__", "Accelerator", "Assumptions", "CarbonLLMError", "ConfigError", "DataTableError",
+    "DevicePermissionError", "DeviceUnavailableError", "Estimate", "GridZone", "InputError", "MeasurementError",
+    "Span", "UnknownHardwareError", "UnknownModelError", "UnknownRegionError", "estimate", "find_accelerator",
+    "find_zone", "grid_table", "hardware_table", "training_flops_6nd",
+]
+
+
+def test_public_api_is_pinned():
+    assert carbonllm.__all__ == PUBLIC_API
+    for name in carbonllm.__all__:
+        assert getattr(carbonllm, name) is not None

@@ -1,0 +1,34 @@
+"""Number parsing and forgiving name matching."""
+
+from __future__ import annotations
+
+import pytest
+
+from carbonllm.errors import InputError
+from carbonllm.names import nearest, normalize
+from carbonllm.quantities import parse_quantity
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("175e9", 175e9), ("175B", 175e9), ("7b", 7e9), ("1.5T", 1.5e12), ("300_000_000", 3e8),
+     ("1,082,990", 1082990.0), ("12k", 12e3), ("0.5", 0.5), (".5", 0.5), ("3M", 3e6), (42, 42.0)],
+)
+def test_parse_quantity(text: str, value: float):
+    assert parse_quantity(text) == value
+
+
+@pytest.mark.parametrize("text", ["seven", "7 B B", "", "1e", "nan", "inf", "1.5X", True])
+def test_parse_quantity_rejects(text: object):
+    with pytest.raises(InputError):
+        parse_quantity(text)  # type: ignore[arg-type]
+
+
+def test_normalize_ignores_case_spaces_and_punctuation():
+    assert normalize("TPU v3") == normalize("tpuv3") == normalize("tpu-v3") == normalize("TPU_V3") == "tpuv3"
+
+
+def test_nearest_puts_the_closest_first():
+    names = ["H100", "H200", "A100", "TPU v4", "MI300X"]
+    assert nearest("H10", names)[0] == "H100"
+    assert nearest("zzzzzzzz", names) == []
