@@ -135,6 +135,54 @@ def resolve_flops(
     return training_flops_6nd(n, tokens), label
 
 
+FLOP_METHODS = ("6nd", "detailed")
+
+
+def resolve_architecture(model: str | None, config: str | None) -> object | None:
+    """The :class:`~carbonllm.architecture.Architecture` of a preset name or a config.json path."""
+    if model is not None:
+        from carbonllm.presets import find_architecture
+
+        return find_architecture(model)
+    if config is not None:
+        from carbonllm.hf_config import load_config
+
+        return load_config(config)
+    return None
+
+
+def architecture_flops(
+    arch: object, tokens: float | None, seq_len: Number | None, flop_method: str | None
+) -> tuple[float, str]:
+    """Training FLOPs of ``tokens`` tokens through ``arch`` and a label naming the method.
+
+    ``detailed`` (the default) counts every matmul per token at ``seq_len`` (default: the
+    architecture's training context), without causal halving (PaLM App. B); ``6nd`` is 6·N·D with
+    N the parameters active per token. See :mod:`carbonllm.flops`.
+    """
+    from carbonllm.architecture import Architecture
+    from carbonllm.flops import count_flops
+
+    if not isinstance(arch, Architecture):
+        raise TypeError("arch must be an Architecture")
+    if tokens is None:
+        raise InputError("--model and --config need --tokens (training tokens D)")
+    method = (flop_method or "detailed").lower()
+    if method == "6nd":
+        if seq_len is not None:
+            raise InputError("--seq-len only applies to --flop-method detailed")
+        label = f"6ND ({arch.name}, active params)" if arch.is_moe else f"6ND ({arch.name})"
+        return training_flops_6nd(arch.active_params(), tokens), label
+    seq = None
+    if seq_len is not None:
+        seq_value = require_positive(parse_quantity(seq_len, "--seq-len"), "--seq-len")
+        if not seq_value.is_integer():
+            raise InputError(f"--seq-len must be a whole number of tokens, got {seq_value:g}")
+        seq = int(seq_value)
+    count = count_flops(arch, seq)
+    return count.training_flops(tokens), count.method
+
+
 def estimate(
     *,
     params: Number | None = None,
@@ -152,22 +200,37 @@ def estimate(
     gpu_hours: Number | None = None,
     hours: Number | None = None,
     embodied: bool = False,
+    model: str | None = None,
+    config: str | None = None,
+    seq_len: Number | None = None,
+    flop_method: str | None = None,
 ) -> Estimate:
     """Estimate FLOPs, device-hours, energy and CO2e of a training run.
 
     Compute mode: ``params`` (or ``active_params``) and ``tokens``, or ``flops``; time mode:
     ``gpu_hours``, or ``hours`` with ``gpus``. Numbers may be strings such as ``"175B"``.
+    With ``model`` (a preset name) or ``config`` (a Hugging Face config.json path) and ``tokens``,
+    the FLOPs come from the architecture: ``flop_method`` ``"detailed"`` (default; per-layer count
+    at ``seq_len``) or ``"6nd"`` (6 × its active parameters × tokens).
     Raises :class:`~carbonllm.errors.InputError` (or a subclass) on bad input.
     """
     given = dict(params=params, tokens=tokens, active_params=active_params, flops=flops,
-                 gpu_hours=gpu_hours, hours=hours, region=region, intensity=intensity)
+                 gpu_hours=gpu_hours, hours=hours, region=region, intensity=intensity,
+                 model=model, config=config)
     _check_conflicts(
         given,
         ("gpu_hours", "tokens"), ("gpu_hours", "params"), ("gpu_hours", "active_params"),
         ("gpu_hours", "flops"), ("hours", "tokens"), ("hours", "params"), ("hours", "flops"),
         ("hours", "active_params"), ("hours", "gpu_hours"), ("flops", "tokens"),
         ("flops", "params"), ("flops", "active_params"), ("region", "intensity"),
+        ("model", "config"), ("model", "params"), ("model", "active_params"), ("model", "flops"),
+        ("config", "params"), ("config", "active_params"), ("config", "flops"),
+        ("model", "gpu_hours"), ("model", "hours"), ("config", "gpu_hours"), ("config", "hours"),
     )
+    if flop_method is not None and flop_method.lower() not in FLOP_METHODS:
+        raise InputError(f"--flop-method must be one of {', '.join(FLOP_METHODS)}, not {flop_method!r}")
+    if model is None and config is None and (seq_len is not None or flop_method is not None):
+        raise InputError("--seq-len and --flop-method need --model NAME or --config PATH")
     params_n = _positive(params, "--params")
     active_n = _positive(active_params, "--active-params")
     tokens_n = _positive(tokens, "--tokens")
@@ -194,7 +257,11 @@ def estimate(
 
     peak = mfu_span = chosen_dtype = method = None
     if not time_mode:
-        flops_n, method = resolve_flops(params_n, active_n, tokens_n, flops_n)
+        arch = resolve_architecture(model, config)
+        if arch is not None:
+            flops_n, method = architecture_flops(arch, tokens_n, seq_len, flop_method)
+        else:
+            flops_n, method = resolve_flops(params_n, active_n, tokens_n, flops_n)
         chosen_dtype = (dtype or acc.default_dtype()).lower()
         peak = acc.peak_tflops_for(chosen_dtype)
         if mfu_n is not None:

@@ -29,7 +29,7 @@ from carbonllm.errors import ConfigError
 
 FfnType = Literal["gelu", "relu", "swiglu", "geglu"]
 NormType = Literal["layernorm", "rmsnorm"]
-BiasType = Literal["none", "qkv", "all"]
+BiasType = Literal["none", "qkv", "attention", "all"]
 
 #: FFN types with a gate (three weight matrices instead of two).
 GATED_FFN = ("swiglu", "geglu")
@@ -77,7 +77,8 @@ class Architecture(BaseModel):
     moe_dense_layers: int = 0  # leading layers with a dense FFN of d_ff (DeepSeek-V3: 3)
     moe_router_bias: bool = False  # a per-expert router bias (DeepSeek-V3 aux-loss-free balancing)
     tied_embeddings: bool = False
-    bias: BiasType = "none"  # qkv: Q/K/V projections only (Qwen2); all: every linear (GPT-2, BLOOM)
+    # qkv: Q/K/V projections only (Qwen2); attention: Q/K/V and output; all: every linear (GPT-2, BLOOM)
+    bias: BiasType = "none"
     learned_positions: int = 0  # rows of a learned absolute position table (GPT-2: 1024; 0 = RoPE/ALiBi)
     norm: NormType = "rmsnorm"
     norms_per_layer: int = 2  # pre-attention and pre-FFN; Falcon-7B's parallel block has 1
@@ -192,9 +193,9 @@ class Architecture(BaseModel):
         q_dim, kv_dim = h * self.head_size, self.kv_heads * self.head_size
         qkv = d * q_dim + 2 * d * kv_dim
         out = q_dim * d
-        if self.bias in ("qkv", "all"):
+        if self.bias != "none":
             qkv += q_dim + 2 * kv_dim
-        if self.bias == "all":
+        if self.bias in ("attention", "all"):
             out += d
         return {"qkv": qkv, "out": out}
 

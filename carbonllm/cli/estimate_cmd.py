@@ -18,6 +18,7 @@ def _range(low: float, central: float, high: float, decimals: int = 1) -> str:
 def render_table(result: Estimate) -> None:
     """The rich table of results and, below it, every assumption with its source."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     a = result.assumptions
@@ -26,7 +27,7 @@ def render_table(result: Estimate) -> None:
     table.add_column("quantity")
     table.add_column("value  (low – high)", justify="right")
     if result.flops is not None:
-        table.add_row("training FLOPs", f"{result.flops:.3e}  [{a.flop_method}]")
+        table.add_row("training FLOPs", f"{result.flops:.3e}  " + escape(f"[{a.flop_method}]"))
     table.add_row("device-hours", _range(result.device_hours_low, result.device_hours,
                                          result.device_hours_high, 0))
     if result.wall_clock_hours is not None:
@@ -72,6 +73,11 @@ def render_table(result: Estimate) -> None:
 @click.option("--active-params", type=QUANTITY, help="Parameters active per token (mixture-of-experts).")
 @click.option("--tokens", type=QUANTITY, help="Training tokens D, e.g. 300e9, 1.5T.")
 @click.option("--flops", type=QUANTITY, help="Training FLOPs, given directly (skips 6·N·D).")
+@click.option("--model", help="Architecture preset (see 'carbonllm flops --list'); FLOPs from its layers.")
+@click.option("--config", type=click.Path(dir_okay=True), help="Hugging Face config.json (file or directory).")
+@click.option("--seq-len", type=QUANTITY, help="Training sequence length for --model/--config (default: its context).")
+@click.option("--flop-method", type=click.Choice(["6nd", "detailed"], case_sensitive=False),
+              help="FLOPs from --model/--config: detailed per-layer count (default) or 6·N·D.")
 @click.option("--gpu", default=None, help="Accelerator name (default A100); see 'carbonllm hardware'.")
 @click.option("--gpus", type=QUANTITY, help="Number of devices: gives wall-clock hours.")
 @click.option("--dtype", type=click.Choice(["fp32", "tf32", "bf16", "fp16", "fp8"], case_sensitive=False),
@@ -91,6 +97,7 @@ def estimate(fmt: str, **options: object) -> None:
     \b
     Compute mode:  carbonllm estimate --params 175e9 --tokens 300e9 --gpu A100
     Time mode:     carbonllm estimate --gpu-hours 1082990 --gpu A100 --region FR
+    Architecture:  carbonllm estimate --model llama-2-7b --tokens 2T --gpu A100
     """
     result = run_estimate(**options)  # type: ignore[arg-type]
     emit(result, fmt)
