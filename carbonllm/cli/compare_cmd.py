@@ -1,0 +1,103 @@
+"""``carbonllm compare``: one workload across accelerators and regions, sorted by CO2e."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from carbonllm.cli.output import FORMATS, QUANTITY, echo_csv, echo_json, grouped
+from carbonllm.compare import Comparison
+from carbonllm.compare import compare as run_compare
+
+
+def render_table(result: Comparison) -> None:
+    """The rich table, lowest CO2e first, then the skipped pairs and what was shared."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=result.title, header_style="bold")
+    devices = result.rows[0].devices if result.rows else None
+    columns = [("#", "right"), ("accelerator", "left"), ("region", "left"), ("gCO2e/kWh", "right"),
+               ("device-hours", "right")]
+    if devices:
+        columns.append((f"days on {devices}", "right"))
+    columns += [("kWh", "right"), ("CO2e kg", "right"), ("low – high", "right")]
+    for column, justify in columns:
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for rank, row in enumerate(result.rows, start=1):
+        cells = [str(rank), row.gpu, row.region, grouped(row.intensity_g_per_kwh, 1), grouped(row.device_hours)]
+        if devices:
+            cells.append(grouped((row.wall_clock_hours or 0) / 24, 1))
+        cells += [grouped(row.energy_kwh), grouped(row.co2e_kg),
+                  f"{grouped(row.co2e_kg_low)} – {grouped(row.co2e_kg_high)}"]
+        table.add_row(*cells)
+    console.print(table)
+    for line in skipped_lines(result):
+        console.print(line, markup=False)
+    if not devices:
+        console.print("wall-clock: give --gpus N", markup=False)
+    console.print("Operational CO2e, location-based; estimated, not measured. Per-accelerator MFU and power "
+                  "defaults apply unless --mfu/--power-w; 'carbonllm estimate' shows each assumption's source.",
+                  markup=False)
+
+
+def skipped_lines(result: Comparison) -> list[str]:
+    """One line per accelerator and reason: ``skipped TPU v5p (FRA, USA): reason``."""
+    grouped_regions: dict[tuple[str, str], list[str]] = {}
+    for skipped in result.skipped:
+        grouped_regions.setdefault((skipped.gpu, skipped.reason), []).append(skipped.region)
+    return [f"skipped {gpu} ({', '.join(regions)}): {reason}" for (gpu, reason), regions in grouped_regions.items()]
+
+
+@click.command("compare")
+@click.option("--params", type=QUANTITY, help="Parameter count N, e.g. 7b.")
+@click.option("--active-params", type=QUANTITY, help="Parameters active per token (mixture-of-experts).")
+@click.option("--tokens", type=QUANTITY, help="Training tokens D, e.g. 2T.")
+@click.option("--flops", type=QUANTITY, help="Training FLOPs, given directly.")
+@click.option("--model", help="Architecture preset (see 'carbonllm flops --list'), with --tokens.")
+@click.option("--config", type=click.Path(dir_okay=True), help="Hugging Face config.json (file or directory).")
+@click.option("--seq-len", type=QUANTITY, help="Training sequence length for --model/--config.")
+@click.option("--flop-method", type=click.Choice(["6nd", "detailed"], case_sensitive=False),
+              help="FLOPs from --model/--config: detailed per-layer count (default) or 6·N·D.")
+@click.option("--gpu", "gpus", multiple=True, required=True,
+              help="Accelerators, comma-separated or repeated: --gpu A100,H100,TPUv5p.")
+@click.option("--region", "regions", multiple=True, required=True,
+              help="Grid zones, comma-separated or repeated: --region FR,US,aws:us-east-1.")
+@click.option("--gpus", "devices", type=QUANTITY, help="Number of devices: gives wall-clock hours.")
+@click.option("--dtype", type=click.Choice(["fp32", "tf32", "bf16", "fp16", "fp8"], case_sensitive=False),
+              help="Precision of the peak rate, for every accelerator.")
+@click.option("--mfu", type=QUANTITY, help="Model FLOPs utilisation in (0, 1], for every accelerator.")
+@click.option("--power-w", type=QUANTITY, help="Average power per device in W, for every accelerator.")
+@click.option("--pue", type=QUANTITY, help="Power usage effectiveness >= 1 (default 1.2).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--plot", type=click.Path(dir_okay=False), help="Also draw a bar chart to this PNG (needs the "
+              "plot extra).")
+def compare(gpus: tuple[str, ...], regions: tuple[str, ...], fmt: str, plot: str | None, **options: Any) -> None:
+    """Compare one workload across accelerators and regions, sorted by CO2e.
+
+    \b
+    carbonllm compare --params 7b --tokens 2T --gpu A100,H100 --region FR,US,aws:us-east-1 --gpus 64
+
+    Workloads are given in FLOPs (--params/--tokens, --model/--tokens or --flops), not device-hours: hours on one
+    accelerator do not carry over to another. A pair that cannot be estimated (a TPU without a
+    published power figure, unless --power-w) is skipped with its reason.
+    """
+    options = {k: v for k, v in options.items() if v is not None}
+    result = run_compare(gpus=gpus, regions=regions, **options)
+    if plot:  # before printing, so that a missing extra fails with nothing half-written
+        from carbonllm.plotting import plot_comparison
+
+        plot_comparison(result, plot)
+    if fmt == "json":
+        echo_json({"workload": result.workload, "rows": result.to_dicts(),
+                   "skipped": [s.model_dump() for s in result.skipped]})
+    elif fmt == "csv":
+        echo_csv(result.to_dicts())
+        for line in skipped_lines(result):
+            click.echo(line, err=True)
+    else:
+        render_table(result)
+    if plot:
+        click.echo(f"wrote {plot}", err=True)

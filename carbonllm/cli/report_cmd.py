@@ -1,0 +1,80 @@
+"""``carbonllm report``: model card, paper statement, JSON, CSV or codecarbon CSV for an estimate,
+a tracked run or a codecarbon emissions.csv."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from carbonllm.cli.output import echo_csv, echo_json
+from carbonllm.report import TRAINING_TYPES, ReportData, render_latex, render_markdown, render_model_card
+
+REPORT_FORMATS = ("model-card", "markdown", "latex", "json", "csv", "codecarbon-csv")
+
+
+def _codecarbon_csv(data: ReportData) -> str:
+    from datetime import datetime, timezone
+
+    from carbonllm.codecarbon_io import codecarbon_row, location_columns, render_codecarbon_csv
+
+    timestamp = data.ended_at or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    return render_codecarbon_csv([codecarbon_row(data, timestamp=timestamp, **location_columns(data))])
+
+
+@click.command("report")
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=False))
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="markdown", show_default=True,
+              help="model-card: Hugging Face co2_eq_emissions YAML (grams); markdown/latex: a statement for a "
+                   "paper or README; json/csv: for pipelines; codecarbon-csv: codecarbon's emissions.csv layout.")
+@click.option("--training-type", type=click.Choice(TRAINING_TYPES), default="pre-training", show_default=True,
+              help="For --format model-card.")
+@click.option("--plot", type=click.Path(dir_okay=False),
+              help="Also draw the power timeline of a tracked run per device to this PNG (needs the plot extra).")
+def report(input_path: str, fmt: str, training_type: str, plot: str | None) -> None:
+    """Write a report for INPUT: an estimate (JSON from 'carbonllm estimate --format json'), a tracked
+    run (its directory or a *.summary.json), or a codecarbon emissions.csv.
+
+    \b
+    carbonllm report est.json --format model-card --training-type fine-tuning
+    carbonllm report carbonllm-runs/RUN_ID --format latex
+    carbonllm report emissions.csv --format json
+
+    What could not be read (a truncated node file, a corrupt line) is skipped and named on stderr.
+    """
+    from carbonllm.report_io import load_report
+
+    loaded = load_report(input_path)
+    for warning in loaded.warnings:
+        click.echo(f"carbonllm: warning: {warning}", err=True)
+    if plot:
+        _plot(loaded.samples_paths, plot)
+    data = loaded.data
+    if fmt == "model-card":
+        click.echo(render_model_card(data, training_type), nl=False)
+    elif fmt == "markdown":
+        click.echo(render_markdown(data), nl=False)
+    elif fmt == "latex":
+        click.echo(render_latex(data), nl=False)
+    elif fmt == "json":
+        echo_json(data.to_dict())
+    elif fmt == "csv":
+        echo_csv([data.to_flat_dict()])
+    else:
+        click.echo(_codecarbon_csv(data), nl=False)
+
+
+def _plot(samples_paths: tuple[Path, ...], path: str) -> None:
+    from carbonllm.errors import InputError
+    from carbonllm.plotting import plot_power_timeline, require_matplotlib
+    from carbonllm.report_io import power_series, read_samples
+
+    require_matplotlib()  # a missing extra is said first, before the input's own shortcomings
+    if not samples_paths:
+        raise InputError("--plot draws a tracked run's samples: give a run directory or a *.summary.json "
+                         "next to its *.samples.jsonl")
+    samples, skipped = read_samples(list(samples_paths))
+    for line in skipped:
+        click.echo(f"carbonllm: warning: {line}", err=True)
+    plot_power_timeline(power_series(samples), path, title="power per device (W)")
+    click.echo(f"carbonllm: wrote {path}", err=True)

@@ -1,0 +1,188 @@
+"""``carbonllm.compare``: one workload estimated across several accelerators and grid regions.
+
+Each (accelerator, region) pair is one :func:`carbonllm.api.estimate` with the same workload and
+the same shared assumptions, so the rows differ only by what the pair changes: peak rate and
+default MFU and power (the accelerator), and grid intensity (the region). Rows are sorted by
+operational CO2e, lowest first.
+
+Names are checked first: an unknown accelerator or region fails the whole comparison. A pair
+the estimator cannot price (a TPU with no published power and no ``power_w``, a dtype the chip
+lacks) is kept in :attr:`Comparison.skipped` with the reason, and the other pairs go on.
+
+The workload must be hardware-independent (parameters × tokens, FLOPs, or an architecture
+preset): device-hours measured on one accelerator do not carry over to another.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict
+
+from carbonllm.api import Number, estimate
+from carbonllm.errors import InputError
+from carbonllm.tables import find_accelerator, find_zone
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas
+
+
+class ComparisonRow(BaseModel):
+    """One accelerator in one region: the estimate's central values and range."""
+
+    model_config = ConfigDict(frozen=True)
+
+    gpu: str
+    region: str
+    region_name: str
+    intensity_g_per_kwh: float
+    dtype: str | None
+    mfu: float | None
+    power_w: float
+    pue: float
+    device_hours: float
+    wall_clock_hours: float | None
+    devices: int | None
+    energy_kwh: float
+    co2e_kg: float
+    co2e_kg_low: float
+    co2e_kg_high: float
+
+
+class Skipped(BaseModel):
+    """A pair that could not be estimated, and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    gpu: str
+    region: str
+    reason: str
+
+
+class Comparison(BaseModel):
+    """Rows sorted by CO2e (lowest first), the pairs skipped, and the workload compared."""
+
+    model_config = ConfigDict(frozen=True)
+
+    workload: str
+    rows: tuple[ComparisonRow, ...]
+    skipped: tuple[Skipped, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return f"CO2e of {self.workload}"
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        """The rows as plain dicts (JSON/CSV)."""
+        return [row.model_dump() for row in self.rows]
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """The rows as a DataFrame (one row per pair, sorted by CO2e). Imports pandas."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.to_dicts(), columns=list(ComparisonRow.model_fields))
+        frame.attrs["workload"] = self.workload
+        frame.attrs["skipped"] = [s.model_dump() for s in self.skipped]
+        return frame
+
+
+def _names(values: Sequence[str] | str, what: str) -> list[str]:
+    """``["A100,H100", "TPUv5p"]`` → ``["A100", "H100", "TPUv5p"]``, in order, without repeats."""
+    items = [values] if isinstance(values, str) else list(values)
+    names: list[str] = []
+    for item in items:
+        for name in str(item).split(","):
+            if name.strip() and name.strip() not in names:
+                names.append(name.strip())
+    if not names:
+        raise InputError(f"give at least one {what}")
+    return names
+
+
+def estimate_accepts(name: str) -> bool:
+    """Whether :func:`carbonllm.api.estimate` takes the keyword ``name`` (e.g. ``model``)."""
+    return name in inspect.signature(estimate).parameters
+
+
+def _count_text(value: Any) -> str:
+    """7e9 → ``7B``, 2e12 → ``2T``; strings are shown as given."""
+    if not isinstance(value, (int, float)):
+        return str(value)
+    for factor, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(value) >= factor:
+            return f"{value / factor:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+def _workload_text(workload: dict[str, Any]) -> str:
+    shown = {k: v for k, v in workload.items() if v is not None}
+    if not shown:
+        return "an unspecified workload"
+    parts = []
+    for key, value in shown.items():
+        if key == "flops":
+            parts.append(f"{value:.3g} FLOPs" if isinstance(value, float) else f"{value} FLOPs")
+        elif key in ("params", "tokens", "active_params"):
+            parts.append(f"{_count_text(value)} {key.replace('_', ' ')}")
+        else:
+            parts.append(f"{key} {value}")
+    return ", ".join(parts)
+
+
+def compare(
+    *,
+    gpus: Sequence[str] | str,
+    regions: Sequence[str] | str,
+    params: Number | None = None,
+    tokens: Number | None = None,
+    active_params: Number | None = None,
+    flops: Number | None = None,
+    devices: Number | None = None,
+    dtype: str | None = None,
+    mfu: Number | None = None,
+    power_w: Number | None = None,
+    pue: Number | None = None,
+    **workload_extra: Any,
+) -> Comparison:
+    """Estimate one workload on each of ``gpus`` in each of ``regions``; rows sorted by CO2e.
+
+    ``gpus`` and ``regions`` are lists of names, or comma-separated strings
+    (``"A100,H100"``, ``"FR,US,aws:us-east-1"``). ``devices`` is the number of devices, for
+    wall-clock hours. ``dtype``, ``mfu``, ``power_w`` and ``pue`` are shared assumptions (each
+    replaces the per-accelerator default for every pair). Other keywords (``model=...``) are
+    passed to :func:`carbonllm.api.estimate` where it accepts them.
+    """
+    gpu_names = _names(gpus, "accelerator (--gpu)")
+    region_names = _names(regions, "region (--region)")
+    for key in workload_extra:
+        if not estimate_accepts(key):
+            raise InputError(f"this carbonllm's estimate does not take {key!r}")
+    accelerators = {name: find_accelerator(name) for name in gpu_names}  # unknown names fail here
+    zones = {name: find_zone(name) for name in region_names}
+    workload = dict(params=params, tokens=tokens, active_params=active_params, flops=flops, **workload_extra)
+
+    rows: list[ComparisonRow] = []
+    skipped: list[Skipped] = []
+    for acc in accelerators.values():
+        for zone in zones.values():
+            try:
+                result = estimate(gpu=acc.name, region=zone.zone, gpus=devices, dtype=dtype, mfu=mfu,
+                                  power_w=power_w, pue=pue, **workload)
+            except InputError as e:
+                skipped.append(Skipped(gpu=acc.name, region=zone.zone, reason=str(e)))
+                continue
+            a = result.assumptions
+            rows.append(ComparisonRow(
+                gpu=acc.name, region=zone.zone, region_name=zone.name,
+                intensity_g_per_kwh=result.intensity_g_per_kwh, dtype=a.dtype, mfu=a.mfu, power_w=a.power_w,
+                pue=a.pue, device_hours=result.device_hours, wall_clock_hours=result.wall_clock_hours,
+                devices=result.devices, energy_kwh=result.energy_kwh, co2e_kg=result.co2e_kg,
+                co2e_kg_low=result.co2e_kg_low, co2e_kg_high=result.co2e_kg_high,
+            ))
+    if not rows:
+        reasons = sorted({s.reason for s in skipped})
+        raise InputError(f"no pair could be estimated: {reasons[0]}" if reasons else "nothing to compare")
+    rows.sort(key=lambda r: (r.co2e_kg, r.gpu, r.region))
+    return Comparison(workload=_workload_text(workload), rows=tuple(rows), skipped=tuple(skipped))

@@ -1,0 +1,238 @@
+"""Finding and reading the inputs of ``carbonllm report``: estimates, tracked runs, codecarbon files.
+
+The file access of reports lives here; :mod:`carbonllm.report` stays pure. What kind of input a
+path holds is decided from its content, not its name:
+
+* a JSON object with ``"method": "estimated"`` and ``"assumptions"``: an estimate
+  (``carbonllm estimate --format json > est.json``);
+* a JSON object with ``"format": "carbonllm.run/1"``: one node's run summary;
+* a directory: a tracked run, its ``*.summary.json`` merged by :func:`carbonllm.runs.merge_runs`;
+* a CSV whose header has codecarbon's ``emissions``, ``energy_consumed`` and ``duration``.
+
+What cannot be read is skipped where the rest still makes a report, and said so in
+:attr:`LoadedReport.warnings` (the CLI prints them on stderr).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from carbonllm.errors import InputError
+from carbonllm.report import RUN_FORMAT, ReportData, from_estimate, from_run_summary
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas
+
+SUMMARY_SUFFIX = ".summary.json"
+SAMPLES_SUFFIX = ".samples.jsonl"
+
+NOT_AN_INPUT = ("is not a carbonllm estimate (JSON from 'carbonllm estimate --format json'), a run summary "
+                "(*.summary.json) or run directory from 'carbonllm track', or a codecarbon emissions.csv")
+
+
+@dataclass(frozen=True)
+class LoadedReport:
+    """A report's data, the samples files of a tracked run, and what was skipped on the way."""
+
+    data: ReportData
+    samples_paths: tuple[Path, ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path} {NOT_AN_INPUT}") from e
+    except json.JSONDecodeError as e:
+        raise InputError(f"{path} is not valid JSON (line {e.lineno}: {e.msg}); truncated or corrupt?") from e
+    except OSError as e:
+        raise InputError(f"cannot read {path}: {e.strerror or e}") from e
+
+
+def _summary_dict(summary: Any) -> dict[str, Any]:
+    """A run summary as a dict, whether ``carbonllm.runs`` gave a model or the file a dict."""
+    if hasattr(summary, "model_dump"):
+        return dict(summary.model_dump(mode="json"))
+    return dict(summary)
+
+
+def _samples_for(summary_path: Path) -> Path:
+    return summary_path.with_name(summary_path.name[: -len(SUMMARY_SUFFIX)] + SAMPLES_SUFFIX)
+
+
+def _load_summary(path: Path, obj: dict[str, Any]) -> LoadedReport:
+    try:
+        from carbonllm import runs
+    except ImportError:  # the tracker is not installed with this build: read the file as it is
+        summary = obj
+    else:
+        summary = _summary_dict(runs.load_run(path))
+    samples = _samples_for(path)
+    return LoadedReport(from_run_summary(summary), samples_paths=(samples,) if samples.exists() else ())
+
+
+def _load_directory(directory: Path) -> LoadedReport:
+    summaries = sorted(directory.glob(f"*{SUMMARY_SUFFIX}"))
+    samples = tuple(sorted(directory.glob(f"*{SAMPLES_SUFFIX}")))
+    if not summaries:
+        what = "is empty" if not any(directory.iterdir()) else "holds no *.summary.json"
+        raise InputError(f"{directory} {what}: not a run directory from 'carbonllm track'")
+    warnings: list[str] = []
+    readable: list[Path] = []
+    for path in summaries:
+        try:
+            obj = _read_json(path)
+        except InputError as e:
+            warnings.append(f"skipped {path.name}: {e}")
+            continue
+        if not isinstance(obj, dict) or obj.get("format") != RUN_FORMAT:
+            warnings.append(f"skipped {path.name}: not a {RUN_FORMAT} summary")
+            continue
+        readable.append(path)
+    if not readable:
+        raise InputError(f"no readable run summary in {directory} ({len(summaries)} skipped: truncated or corrupt)")
+    if len(readable) == 1:
+        loaded = _load_summary(readable[0], _read_json(readable[0]))
+    else:
+        try:
+            from carbonllm import runs
+        except ImportError as e:
+            raise InputError(f"{directory} holds {len(readable)} node summaries; merging them needs "
+                             "carbonllm.runs (the tracker), which this installation lacks") from e
+        loaded = LoadedReport(from_run_summary(_summary_dict(runs.merge_runs(directory))))
+    notes = tuple(warnings)
+    data = loaded.data.model_copy(update={"notes": loaded.data.notes + notes}) if notes else loaded.data
+    return LoadedReport(data, samples_paths=samples, warnings=notes)
+
+
+def load_report(path: str | Path) -> LoadedReport:
+    """Read ``path`` (an estimate, run summary, run directory or codecarbon CSV) into a report.
+
+    Raises :class:`~carbonllm.errors.InputError` with a one-line reason when it is none of them.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path} does not exist")
+    if path.is_dir():
+        return _load_directory(path)
+    head = _head(path)
+    if head.lstrip().startswith(("{", "[")):
+        obj = _read_json(path)
+        if isinstance(obj, dict) and obj.get("format") == RUN_FORMAT:
+            return _load_summary(path, obj)
+        if isinstance(obj, dict) and obj.get("method") == "estimated" and "assumptions" in obj:
+            return LoadedReport(from_estimate(obj))
+        raise InputError(f"{path} {NOT_AN_INPUT}")
+    first_line = head.splitlines()[0] if head else ""
+    if "," in first_line:
+        from carbonllm.codecarbon_io import looks_like_codecarbon, read_emissions_csv
+
+        if looks_like_codecarbon([c.strip() for c in first_line.lstrip("\ufeff").split(",")]):
+            data = read_emissions_csv(path)
+            skipped = tuple(n for n in data.notes if n.startswith("skipped"))
+            return LoadedReport(data, warnings=skipped)
+    raise InputError(f"{path} {NOT_AN_INPUT}")
+
+
+def _head(path: Path, size: int = 4096) -> str:
+    try:
+        with path.open("rb") as f:
+            return f.read(size).decode("utf-8-sig", errors="replace")
+    except OSError as e:
+        raise InputError(f"cannot read {path}: {e.strerror or e}") from e
+
+
+# --- samples ----------------------------------------------------------------------------------
+
+SAMPLE_KEYS = ("time_unix", "elapsed_s", "device", "component", "energy_j", "power_w", "method", "error")
+
+
+def iter_samples(path: Path) -> Iterator[tuple[int, dict[str, Any] | None]]:
+    """(line number, sample) for each line of a ``*.samples.jsonl``; None for an unreadable line."""
+    with path.open(encoding="utf-8", errors="replace") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                yield number, None
+                continue
+            yield number, obj if isinstance(obj, dict) and "device" in obj else None
+
+
+def read_samples(paths: tuple[Path, ...] | list[Path]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every readable sample of ``paths``, each with its ``node`` (file stem), and the skipped lines."""
+    samples: list[dict[str, Any]] = []
+    skipped: list[str] = []
+    for path in paths:
+        node = path.name[: -len(SAMPLES_SUFFIX)] if path.name.endswith(SAMPLES_SUFFIX) else path.stem
+        bad = []
+        try:
+            for number, sample in iter_samples(path):
+                if sample is None:
+                    bad.append(number)
+                else:
+                    samples.append({"node": node, **sample})
+        except OSError as e:
+            skipped.append(f"skipped {path.name}: {e.strerror or e}")
+            continue
+        if bad:
+            shown = ", ".join(map(str, bad[:5])) + (" …" if len(bad) > 5 else "")
+            skipped.append(f"skipped {len(bad)} unreadable line(s) of {path.name} (line {shown})")
+    return samples, skipped
+
+
+def _samples_paths(run: str | Path) -> list[Path]:
+    run = Path(run)
+    if run.is_dir():
+        paths = sorted(run.glob(f"*{SAMPLES_SUFFIX}"))
+    elif run.name.endswith(SUMMARY_SUFFIX):
+        paths = [_samples_for(run)]
+    else:
+        paths = [run]
+    paths = [p for p in paths if p.exists()]
+    if not paths:
+        raise InputError(f"no *{SAMPLES_SUFFIX} found for {run}")
+    return paths
+
+
+def samples_to_pandas(run: str | Path) -> pandas.DataFrame:
+    """The samples of a tracked run (a run directory, a summary or a samples file) as a DataFrame.
+
+    One row per device per sample, with columns ``node``, ``time_unix``, ``elapsed_s``,
+    ``device``, ``component``, ``energy_j`` (cumulative), ``power_w``, ``method``, ``error``.
+    Unreadable lines are skipped (``df.attrs["skipped"]`` lists them). Imports pandas.
+    """
+    import pandas as pd
+
+    samples, skipped = read_samples(_samples_paths(run))
+    frame = pd.DataFrame(samples, columns=["node", *SAMPLE_KEYS])
+    frame.attrs["skipped"] = skipped
+    return frame
+
+
+def power_series(samples: list[dict[str, Any]]) -> dict[str, list[tuple[float, float]]]:
+    """Per ``node/device``, (elapsed_s, power_w) points, taken from ``power_w`` or, where that is
+    null, from the change in cumulative ``energy_j`` over the change in time."""
+    series: dict[str, list[tuple[float, float]]] = {}
+    previous: dict[str, tuple[float, float]] = {}
+    for sample in sorted(samples, key=lambda s: (s.get("node", ""), s.get("device", ""), s.get("elapsed_s") or 0)):
+        key = f"{sample['node']}/{sample['device']}" if sample.get("node") else str(sample["device"])
+        elapsed, energy_j, power_w = sample.get("elapsed_s"), sample.get("energy_j"), sample.get("power_w")
+        if not isinstance(elapsed, (int, float)):
+            continue
+        if not isinstance(power_w, (int, float)) and isinstance(energy_j, (int, float)) and key in previous:
+            t0, e0 = previous[key]
+            power_w = (energy_j - e0) / (elapsed - t0) if elapsed > t0 else None
+        if isinstance(energy_j, (int, float)):
+            previous[key] = (float(elapsed), float(energy_j))
+        if isinstance(power_w, (int, float)) and math.isfinite(power_w):
+            series.setdefault(key, []).append((float(elapsed), float(power_w)))
+    return series
