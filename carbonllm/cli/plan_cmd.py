@@ -1,0 +1,96 @@
+"""``carbonllm plan``: compute-optimal parameters and tokens for a FLOP, device-hour, kWh or CO2e budget."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from carbonllm.cli.output import FORMATS, QUANTITY, echo_csv, echo_json, grouped, si
+from carbonllm.planner import Plan, PlanPoint, plan_budget
+
+
+def _point(p: PlanPoint) -> dict[str, Any]:
+    return p.model_dump()
+
+
+def render_table(result: Plan) -> None:
+    """The optimum, the table around it and the assumptions, with rich."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console()
+    o, r = result.optimal, result.rates
+    unit = {"flops": "FLOPs", "gpu_hours": "device-hours", "kwh": "kWh", "co2e_kg": "kgCO2e"}[result.budget_kind]
+    top = Table(title=f"compute-optimal plan for {result.budget:.4g} {unit}", show_header=False)
+    top.add_column(style="bold")
+    top.add_column(justify="right")
+    top.add_column()
+    top.add_row("training FLOPs (C = 6·N·D)", f"{o.flops:.3e}", "")
+    top.add_row("parameters N", si(o.params), f"{result.tokens_per_param:g} tokens/parameter: N = √(C/(6·r))")
+    top.add_row("tokens D", si(o.tokens), "D = r·N")
+    top.add_row("parametric fit N / D", f"{si(o.fit_params)} / {si(o.fit_tokens)}", escape(result.fit.source))
+    top.add_row("predicted loss L(N, D)", f"{o.predicted_loss:.3f}", "nats/token on MassiveText (fit)")
+    top.add_row("device-hours", grouped(o.device_hours), escape(r.gpu))
+    top.add_row("energy (kWh)", grouped(o.energy_kwh), "")
+    top.add_row("operational CO2e (kg)", grouped(o.co2e_kg), escape(r.region))
+    console.print(top)
+
+    table = Table(title="budgets around it", header_style="bold")
+    for column in ("budget", "FLOPs", "params", "tokens", "fit params", "fit tokens", "device-hours", "kWh",
+                   "kgCO2e"):
+        table.add_column(column, justify="right")
+    for p in result.table:
+        table.add_row(f"{p.scale:g}×", f"{p.flops:.2e}", si(p.params), si(p.tokens), si(p.fit_params),
+                      si(p.fit_tokens), si(p.device_hours), si(p.energy_kwh), si(p.co2e_kg))
+    console.print(table)
+
+    assumed = Table(title="assumptions (as carbonllm estimate)", header_style="bold")
+    assumed.add_column("assumption")
+    assumed.add_column("value")
+    assumed.add_column("source", overflow="fold")
+    assumed.add_row("accelerator", escape(f"{r.gpu}, {r.dtype} {r.peak_tflops:g} TFLOP/s dense"),
+                    "data/hardware.csv")
+    assumed.add_row("MFU", f"{r.mfu:g}", escape(r.mfu_source))
+    assumed.add_row("power per device", f"{r.power_w:g} W", escape(r.power_source))
+    assumed.add_row("PUE", f"{r.pue:g}", escape(r.pue_source))
+    assumed.add_row("grid intensity", f"{r.intensity_g_per_kwh:g} gCO2e/kWh", escape(r.intensity_source))
+    assumed.add_row("split", f"{result.tokens_per_param:g} tokens/param", escape(result.rule_source))
+    console.print(assumed)
+    console.print("Central values only; the estimator's low–high spans are not propagated. Estimated, not measured.")
+
+
+@click.command("plan")
+@click.option("--flops", type=QUANTITY, help="Budget in training FLOPs, e.g. 5.76e23.")
+@click.option("--gpu-hours", type=QUANTITY, help="Budget in device-hours on --gpu.")
+@click.option("--kwh", type=QUANTITY, help="Budget in facility kWh (device power × PUE).")
+@click.option("--co2e-kg", type=QUANTITY, help="Budget in kgCO2e in --region (or at --intensity).")
+@click.option("--gpu", default=None, help="Accelerator name (default A100); see 'carbonllm hardware'.")
+@click.option("--dtype", type=click.Choice(["fp32", "tf32", "bf16", "fp16", "fp8"], case_sensitive=False),
+              help="Precision of the peak rate (default bf16, fp16 where the chip has no bf16).")
+@click.option("--mfu", type=QUANTITY, help="Model FLOPs utilisation in (0, 1] (default by hardware generation).")
+@click.option("--power-w", type=QUANTITY, help="Average power per device in W (default: TDP).")
+@click.option("--pue", type=QUANTITY, help="Power usage effectiveness >= 1 (default 1.2).")
+@click.option("--region", help="Grid zone (default world); see 'carbonllm regions'.")
+@click.option("--intensity", type=QUANTITY, help="Grid carbon intensity in gCO2e/kWh (instead of --region).")
+@click.option("--tokens-per-param", type=QUANTITY, default=20.0, show_default=True,
+              help="Tokens per parameter of the compute-optimal split (Hoffmann et al. 2022: ~20).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+def plan(fmt: str, **options: Any) -> None:
+    """Compute-optimal model size and tokens for a budget (Hoffmann et al. 2022, Chinchilla).
+
+    \b
+    carbonllm plan --flops 5.76e23
+    carbonllm plan --gpu-hours 1M --gpu H100
+    carbonllm plan --co2e-kg 50000 --gpu H100 --region FR
+    """
+    result = plan_budget(**options)
+    if fmt == "json":
+        echo_json(result.model_dump())
+    elif fmt == "csv":
+        rates = {f"assumptions_{k}": v for k, v in result.rates.model_dump().items()}
+        echo_csv([{"budget_kind": result.budget_kind, "budget": result.budget,
+                   "tokens_per_param": result.tokens_per_param, **_point(p), **rates} for p in result.table])
+    else:
+        render_table(result)
