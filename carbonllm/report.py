@@ -204,11 +204,11 @@ def from_run_summary(summary: Mapping[str, Any], notes: tuple[str, ...] = ()) ->
                     if v is not None}
     gpu_count = summary.get("gpu_count")
     host = summary.get("host")
-    hosts = tuple(host) if isinstance(host, (list, tuple)) else ((str(host),) if host else ())
-    extra = list(notes)
+    hosts = tuple(h for h in str(host).split(",") if h) if host else ()  # a merged run joins its hosts
+    extra = [*notes, *(summary.get("notes") or [])]
     complete = bool(summary.get("complete", True))
     if not complete:
-        extra.append("the run summary is marked incomplete (the run was interrupted or a node is missing)")
+        extra.append("the run summary is marked incomplete (the tracker did not finish: killed or still running)")
     if summary.get("exit_status") not in (None, 0):
         extra.append(f"the tracked command exited with status {summary.get('exit_status')}")
     if errors:
@@ -220,7 +220,7 @@ def from_run_summary(summary: Mapping[str, Any], notes: tuple[str, ...] = ()) ->
         produced_by=f"carbonllm {version}" if version else "carbonllm",
         run_id=summary.get("run_id"),
         hosts=hosts,
-        records=int(summary.get("nodes") or len(hosts) or 1),
+        records=int(summary.get("node_count") or len(hosts) or 1),
         started_at=summary.get("started_at"),
         ended_at=summary.get("ended_at"),
         duration_s=_float(summary.get("duration_s"), "duration_s"),

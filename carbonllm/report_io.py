@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from carbonllm.errors import InputError
+from carbonllm.errors import CarbonLLMError, InputError
 from carbonllm.report import RUN_FORMAT, ReportData, from_estimate, from_run_summary
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -56,59 +55,47 @@ def _read_json(path: Path) -> Any:
 
 
 def _summary_dict(summary: Any) -> dict[str, Any]:
-    """A run summary as a dict, whether ``carbonllm.runs`` gave a model or the file a dict."""
-    if hasattr(summary, "model_dump"):
-        return dict(summary.model_dump(mode="json"))
-    return dict(summary)
+    """A :class:`carbonllm.runs.RunSummary` as the dict :func:`~carbonllm.report.from_run_summary` reads."""
+    return dict(summary.model_dump(mode="json"))
 
 
 def _samples_for(summary_path: Path) -> Path:
     return summary_path.with_name(summary_path.name[: -len(SUMMARY_SUFFIX)] + SAMPLES_SUFFIX)
 
 
-def _load_summary(path: Path, obj: dict[str, Any]) -> LoadedReport:
-    try:
-        from carbonllm import runs
-    except ImportError:  # the tracker is not installed with this build: read the file as it is
-        summary = obj
-    else:
-        summary = _summary_dict(runs.load_run(path))
+def _load_summary(path: Path) -> LoadedReport:
+    from carbonllm import runs
+
     samples = _samples_for(path)
-    return LoadedReport(from_run_summary(summary), samples_paths=(samples,) if samples.exists() else ())
+    return LoadedReport(from_run_summary(_summary_dict(runs.load_run(path))),
+                        samples_paths=(samples,) if samples.exists() else ())
 
 
 def _load_directory(directory: Path) -> LoadedReport:
+    """Every readable node summary of a run directory, merged by :func:`carbonllm.runs.combine`;
+    the unreadable ones are skipped and named in the warnings."""
+    from carbonllm import runs
+
     summaries = sorted(directory.glob(f"*{SUMMARY_SUFFIX}"))
-    samples = tuple(sorted(directory.glob(f"*{SAMPLES_SUFFIX}")))
     if not summaries:
         what = "is empty" if not any(directory.iterdir()) else "holds no *.summary.json"
         raise InputError(f"{directory} {what}: not a run directory from 'carbonllm track'")
     warnings: list[str] = []
-    readable: list[Path] = []
+    nodes = []
+    names = []
     for path in summaries:
         try:
-            obj = _read_json(path)
-        except InputError as e:
-            warnings.append(f"skipped {path.name}: {e}")
+            nodes.append(runs.load_run(path))
+        except CarbonLLMError as e:
+            warnings.append(f"skipped {path.name}: {' '.join(str(e).split())}")
             continue
-        if not isinstance(obj, dict) or obj.get("format") != RUN_FORMAT:
-            warnings.append(f"skipped {path.name}: not a {RUN_FORMAT} summary")
-            continue
-        readable.append(path)
-    if not readable:
-        raise InputError(f"no readable run summary in {directory} ({len(summaries)} skipped: truncated or corrupt)")
-    if len(readable) == 1:
-        loaded = _load_summary(readable[0], _read_json(readable[0]))
-    else:
-        try:
-            from carbonllm import runs
-        except ImportError as e:
-            raise InputError(f"{directory} holds {len(readable)} node summaries; merging them needs "
-                             "carbonllm.runs (the tracker), which this installation lacks") from e
-        loaded = LoadedReport(from_run_summary(_summary_dict(runs.merge_runs(directory))))
-    notes = tuple(warnings)
-    data = loaded.data.model_copy(update={"notes": loaded.data.notes + notes}) if notes else loaded.data
-    return LoadedReport(data, samples_paths=samples, warnings=notes)
+        names.append(path.name)
+    if not nodes:
+        raise InputError(f"no readable run summary in {directory}: {warnings[0]}")
+    merged = nodes[0] if len(nodes) == 1 else runs.combine(nodes, names)
+    samples = tuple(p for p in sorted(directory.glob(f"*{SAMPLES_SUFFIX}")))
+    data = from_run_summary(_summary_dict(merged), notes=tuple(warnings))
+    return LoadedReport(data, samples_paths=samples, warnings=tuple(warnings))
 
 
 def load_report(path: str | Path) -> LoadedReport:
@@ -125,7 +112,7 @@ def load_report(path: str | Path) -> LoadedReport:
     if head.lstrip().startswith(("{", "[")):
         obj = _read_json(path)
         if isinstance(obj, dict) and obj.get("format") == RUN_FORMAT:
-            return _load_summary(path, obj)
+            return _load_summary(path)
         if isinstance(obj, dict) and obj.get("method") == "estimated" and "assumptions" in obj:
             return LoadedReport(from_estimate(obj))
         raise InputError(f"{path} {NOT_AN_INPUT}")
@@ -153,39 +140,23 @@ def _head(path: Path, size: int = 4096) -> str:
 SAMPLE_KEYS = ("time_unix", "elapsed_s", "device", "component", "energy_j", "power_w", "method", "error")
 
 
-def iter_samples(path: Path) -> Iterator[tuple[int, dict[str, Any] | None]]:
-    """(line number, sample) for each line of a ``*.samples.jsonl``; None for an unreadable line."""
-    with path.open(encoding="utf-8", errors="replace") as f:
-        for number, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError:
-                yield number, None
-                continue
-            yield number, obj if isinstance(obj, dict) and "device" in obj else None
-
-
 def read_samples(paths: tuple[Path, ...] | list[Path]) -> tuple[list[dict[str, Any]], list[str]]:
-    """Every readable sample of ``paths``, each with its ``node`` (file stem), and the skipped lines."""
+    """Every readable sample of ``paths`` (read by :func:`carbonllm.runs.load_samples`), each with
+    its ``node`` (the file's ``<host>-node<R>`` stem), and a line per file saying what was skipped."""
+    from carbonllm import runs
+
     samples: list[dict[str, Any]] = []
     skipped: list[str] = []
     for path in paths:
         node = path.name[: -len(SAMPLES_SUFFIX)] if path.name.endswith(SAMPLES_SUFFIX) else path.stem
-        bad = []
         try:
-            for number, sample in iter_samples(path):
-                if sample is None:
-                    bad.append(number)
-                else:
-                    samples.append({"node": node, **sample})
-        except OSError as e:
-            skipped.append(f"skipped {path.name}: {e.strerror or e}")
+            records, bad = runs.load_samples(path)
+        except CarbonLLMError as e:
+            skipped.append(f"skipped {path.name}: {e}")
             continue
+        samples.extend({"node": node, **record} for record in records)
         if bad:
-            shown = ", ".join(map(str, bad[:5])) + (" …" if len(bad) > 5 else "")
-            skipped.append(f"skipped {len(bad)} unreadable line(s) of {path.name} (line {shown})")
+            skipped.append(f"skipped {bad} truncated or malformed line(s) of {path.name}")
     return samples, skipped
 
 

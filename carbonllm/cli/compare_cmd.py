@@ -23,7 +23,7 @@ def render_table(result: Comparison) -> None:
                ("device-hours", "right")]
     if devices:
         columns.append((f"days on {devices}", "right"))
-    columns += [("kWh", "right"), ("CO2e kg", "right"), ("low – high", "right")]
+    columns += [("kWh", "right"), ("kgCO2e", "right"), ("low – high", "right")]
     for column, justify in columns:
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for rank, row in enumerate(result.rows, start=1):

@@ -1,0 +1,146 @@
+"""``carbonllm.compare`` and ``carbonllm compare``: sorting, skipped pairs, hand figures, plots."""
+
+from __future__ import annotations
+
+import builtins
+import csv
+import io
+import json
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from carbonllm.compare import compare
+from carbonllm.errors import InputError, UnknownHardwareError, UnknownRegionError
+from carbonllm.tables import find_zone
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk (PNG spec, ISO/IEC 15948 §11.2.2)."""
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR"
+    return struct.unpack(">II", head[16:24])
+
+
+def test_rows_are_every_pair_sorted_by_co2e():
+    result = compare(gpus="A100,H100", regions=["FR", "US", "aws:us-east-1"], params="7B", tokens="2T")
+    assert len(result.rows) == 6 and not result.skipped
+    co2e = [r.co2e_kg for r in result.rows]
+    assert co2e == sorted(co2e)
+    assert {(r.gpu, r.region) for r in result.rows} == {
+        (g, z) for g in ("A100 SXM4 80GB", "H100 SXM5 80GB") for z in ("FRA", "USA", "aws:us-east-1")}
+
+
+def test_a_pair_matches_the_hand_computation():
+    # 6·7e9·2e12 = 8.4e22 FLOPs / (312e12 FLOP/s × 0.5) / 3600 = 149,572.6 A100-hours;
+    # × 0.4 kW × PUE 1.0 = 59,829 kWh; × France's grid intensity from the table.
+    result = compare(gpus="A100", regions="FR", params=7e9, tokens=2e12, mfu=0.5, power_w=400, pue=1.0, devices=64)
+    (row,) = result.rows
+    hours = 6 * 7e9 * 2e12 / (312e12 * 0.5) / 3600
+    assert row.device_hours == pytest.approx(hours)
+    assert row.wall_clock_hours == pytest.approx(hours / 64)
+    assert row.energy_kwh == pytest.approx(hours * 0.4)
+    assert row.co2e_kg == pytest.approx(hours * 0.4 * find_zone("FR").intensity_g_per_kwh / 1000)
+    assert row.co2e_kg_low == row.co2e_kg_high == row.co2e_kg  # everything given: no spread
+
+
+def test_a_tpu_without_published_power_is_skipped_with_its_reason():
+    result = compare(gpus="A100,TPUv5p", regions="FR,US", params="7B", tokens="2T")
+    assert [r.gpu for r in result.rows] == ["A100 SXM4 80GB"] * 2
+    assert {(s.gpu, s.region) for s in result.skipped} == {("TPU v5p", "FRA"), ("TPU v5p", "USA")}
+    assert all("--power-w" in s.reason for s in result.skipped)
+    with_power = compare(gpus="A100,TPUv5p", regions="FR", params="7B", tokens="2T", power_w=300)
+    assert len(with_power.rows) == 2 and not with_power.skipped
+
+
+def test_unknown_names_fail_the_whole_comparison():
+    with pytest.raises(UnknownHardwareError, match="A1000"):
+        compare(gpus="A100,A1000", regions="FR", params="7B", tokens="2T")
+    with pytest.raises(UnknownRegionError, match="Atlantis"):
+        compare(gpus="A100", regions="FR,Atlantis", params="7B", tokens="2T")
+
+
+def test_when_every_pair_is_skipped_it_is_an_input_error():
+    with pytest.raises(InputError, match="no pair could be estimated: TPU v5p has no published power"):
+        compare(gpus="TPUv5p", regions="FR", params="7B", tokens="2T")
+    with pytest.raises(InputError, match="--tokens"):
+        compare(gpus="A100", regions="FR", params="7B")
+
+
+def test_a_preset_model_is_passed_through_to_the_estimate():
+    result = compare(gpus="A100", regions="FR", model="llama-2-7b", tokens="2T")
+    assert result.rows[0].co2e_kg > 0 and "llama-2-7b" in result.workload
+
+
+def test_to_pandas_has_one_row_per_pair_and_imports_pandas_only_when_called():
+    frame = compare(gpus="A100,H100", regions="FR", params="7B", tokens="2T").to_pandas()
+    assert list(frame["gpu"]) == ["H100 SXM5 80GB", "A100 SXM4 80GB"]
+    assert frame["co2e_kg"].is_monotonic_increasing
+    code = "import sys, carbonllm.compare; print('pandas' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+
+# --- the command ------------------------------------------------------------------------------
+
+ARGS = ("compare", "--params", "7b", "--tokens", "2T", "--gpu", "A100,H100,TPUv5p", "--region", "FR,US")
+
+
+def test_cli_table_lists_the_pairs_and_the_skipped_ones(run_cli, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("COLUMNS", "200")  # rich wraps cells at the terminal's width
+    result = run_cli(*ARGS, "--gpus", "64")
+    assert result.exit_code == 0, result.stderr
+    assert "A100 SXM4 80GB" in result.stdout and "days on 64" in result.stdout and "kgCO2e" in result.stdout
+    assert "skipped TPU v5p (FRA, USA)" in " ".join(result.stdout.split())
+
+
+def test_cli_json_and_csv(run_cli):
+    result = run_cli(*ARGS, "--format", "json")
+    data = json.loads(result.stdout)
+    assert len(data["rows"]) == 4 and len(data["skipped"]) == 2
+    result = run_cli(*ARGS, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 4 and float(rows[0]["co2e_kg"]) <= float(rows[-1]["co2e_kg"])
+    assert "skipped TPU v5p" in result.stderr
+
+
+def test_cli_plot_writes_a_png_of_the_expected_size(run_cli, tmp_path: Path):
+    out = tmp_path / "compare.png"
+    result = run_cli(*ARGS, "--plot", str(out), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    # figure 9 in wide and max(2.5, 0.45 × 4 rows + 1.5) = 3.3 in high, at 100 dpi
+    assert png_size(out) == (900, 330)
+    import matplotlib.image
+
+    assert matplotlib.image.imread(out).shape[:2] == (330, 900)
+
+
+def test_cli_plot_without_matplotlib_is_one_line(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    real_import = builtins.__import__
+
+    def no_matplotlib(name: str, *args, **kwargs):
+        if name == "matplotlib" or name.startswith("matplotlib."):
+            raise ImportError("No module named 'matplotlib'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    result = run_cli(*ARGS, "--plot", str(tmp_path / "x.png"))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert "install the plot extra: pip install 'carbonllm[plot]'" in result.stderr
+    assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (("compare", "--params", "7b", "--tokens", "2T", "--gpu", "A1000", "--region", "FR"), "unknown accelerator"),
+    (("compare", "--params", "7b", "--tokens", "2T", "--gpu", "A100", "--region", "Atlantis"), "unknown region"),
+    (("compare", "--params", "7b", "--gpu", "A100", "--region", "FR"), "--tokens"),
+    (("compare", "--params", "7b", "--tokens", "2T", "--region", "FR"), "--gpu"),
+    (("compare", "--params", "7b", "--tokens", "2T", "--gpu", "TPUv5p", "--region", "FR"), "no pair"),
+])
+def test_cli_bad_input_is_one_line_and_exit_2(run_cli, argv: tuple[str, ...], message: str):
+    result = run_cli(*argv)
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and message in result.stderr and "Traceback" not in result.stderr
