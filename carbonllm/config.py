@@ -1,0 +1,273 @@
+"""Tracker configuration, resolved once into one frozen :class:`TrackConfig`.
+
+Precedence, highest first: flags (CLI options or ``carbonllm.track(...)`` keywords) >
+environment variables (``CARBONLLM_REGION``, ``CARBONLLM_INTENSITY``, ``CARBONLLM_PUE``,
+``CARBONLLM_INTERVAL``, ``CARBONLLM_GPU_IDS``, ``CARBONLLM_OUTPUT``, ``CARBONLLM_RAPL_ROOT``) >
+a config file (``$CARBONLLM_CONFIG``, else ``./carbonllm.toml``, else
+``~/.config/carbonllm/config.toml``; keys at the top level or under ``[track]``, named like the
+fields below) > defaults. Region and intensity are resolved as a pair: the highest layer that
+sets either wins, so ``--intensity`` on the command line overrides a region from the file.
+
+Defaults: region ``world`` (and the summary says the default was used), PUE 1.2
+(:data:`carbonllm.assumptions.DEFAULT_PUE`, as in the estimator, so that measured and estimated
+CO2e compare like with like; give ``--pue 1`` for IT energy only), interval 2 s. Nothing here
+looks the region up from the network.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from carbonllm import assumptions
+from carbonllm.errors import ConfigError, InputError
+from carbonllm.quantities import parse_quantity, require_positive
+
+DEFAULT_INTERVAL_S = 2.0
+DEFAULT_RUNS_DIR = Path("carbonllm-runs")
+
+#: environment variable → config field
+ENVIRONMENT = {
+    "CARBONLLM_REGION": "region",
+    "CARBONLLM_INTENSITY": "intensity_g_per_kwh",
+    "CARBONLLM_PUE": "pue",
+    "CARBONLLM_INTERVAL": "interval_s",
+    "CARBONLLM_GPU_IDS": "gpu_ids",
+    "CARBONLLM_OUTPUT": "output_dir",
+    "CARBONLLM_RAPL_ROOT": "rapl_root",
+}
+_FILE_KEYS = {"region", "intensity_g_per_kwh", "intensity", "pue", "interval_s", "interval", "gpu_ids",
+              "output_dir", "rapl_root"}
+
+
+class TrackConfig(BaseModel):
+    """Everything the tracker needs, already resolved and checked. Passed whole."""
+
+    model_config = ConfigDict(frozen=True)
+
+    # carbon accounting
+    region: str
+    region_name: str
+    region_is_default: bool
+    intensity_g_per_kwh: float
+    intensity_year: int | None
+    intensity_source: str
+    pue: float
+    pue_is_default: bool
+    pue_source: str
+    # sampling
+    interval_s: float = DEFAULT_INTERVAL_S
+    output_dir: Path | None = None  # None: ./carbonllm-runs/<UTC timestamp>-<short id>
+    gpu_ids: tuple[str, ...] | None = None
+    cuda_visible_devices: str | None = None
+    rapl_root: Path | None = None
+    measure_gpu: bool = True
+    measure_cpu: bool = True
+    measure_ram: bool = True
+    # where this process sits in a distributed job
+    host: str
+    node_rank: int = 0
+    local_rank: int | None = None
+    nodes: int = 1
+    run_id: str | None = None  # shared by every node of a job (SLURM job, torchrun run id)
+    # projection
+    total_tokens: float | None = None
+    total_steps: float | None = None
+    params: float | None = None
+    gpu: str | None = None
+    dtype: str | None = None
+    progress_file: Path | None = None  # its last line: tokens (or steps) done so far
+    sources: dict[str, str] = {}  # field → "flag" / "env CARBONLLM_PUE" / "file PATH" / "default"
+
+    @property
+    def measures(self) -> bool:
+        """Whether this process measures: local rank 0 (or no rank) does; the others do not."""
+        return self.local_rank in (None, 0)
+
+
+def _int_env(environ: Mapping[str, str], *names: str) -> int | None:
+    for name in names:
+        value = environ.get(name, "").strip()
+        if value:
+            try:
+                return int(value)
+            except ValueError as e:
+                raise InputError(f"environment variable {name} must be an integer, not {value!r}") from e
+    return None
+
+
+def find_config_file(environ: Mapping[str, str], cwd: Path | None = None) -> Path | None:
+    """The config file to read, if any (see the module docstring for the search order)."""
+    explicit = environ.get("CARBONLLM_CONFIG")
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise InputError(f"CARBONLLM_CONFIG names {path}, which is not a file")
+        return path
+    for candidate in ((cwd or Path.cwd()) / "carbonllm.toml",
+                      Path(environ.get("HOME", "~")).expanduser() / ".config" / "carbonllm" / "config.toml"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The tracker keys of a TOML config file (top level, overridden by ``[track]``)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        try:
+            import tomli as tomllib
+        except ImportError as e:
+            raise ConfigError(f"reading {path} needs Python 3.11+ or the tomli package") from e
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"cannot read config file {path}: {e}") from e
+    values = {k: v for k, v in data.items() if not isinstance(v, dict)}
+    values.update(data.get("track", {}))
+    unknown = sorted(set(values) - _FILE_KEYS)
+    if unknown:
+        raise ConfigError(f"config file {path}: unknown key(s) {', '.join(unknown)}; "
+                          f"known: {', '.join(sorted(_FILE_KEYS))}")
+    if "intensity" in values:
+        values["intensity_g_per_kwh"] = values.pop("intensity")
+    if "interval" in values:
+        values["interval_s"] = values.pop("interval")
+    return values
+
+
+def _gpu_ids(value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    items = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    ids = tuple(str(i).strip() for i in items if str(i).strip())
+    for gpu_id in ids:
+        if not (gpu_id.isdigit() or gpu_id.startswith("GPU-")):
+            raise InputError(f"--gpu-ids takes NVML indices (0,1) or UUIDs (GPU-...), not {gpu_id!r}")
+    return ids or None
+
+
+def resolve_config(
+    flags: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+    read_file: bool = True,
+) -> TrackConfig:
+    """Resolve flags > environment > config file > defaults into a checked :class:`TrackConfig`.
+
+    ``flags`` keys are :class:`TrackConfig` field names (``None`` values count as not given);
+    ``environ`` defaults to ``os.environ``. Raises :class:`InputError` on bad values,
+    :class:`~carbonllm.errors.UnknownRegionError` on an unknown region.
+    """
+    from carbonllm.tables import find_zone
+
+    env = os.environ if environ is None else environ
+    given = {k: v for k, v in (flags or {}).items() if v is not None}
+    layers: list[tuple[str, dict[str, Any]]] = [("flag", given)]
+    layers.append(("env", {field: env[name] for name, field in ENVIRONMENT.items() if env.get(name)}))
+    path = config_file if config_file is not None else (find_config_file(env) if read_file else None)
+    if path is not None:
+        layers.append((f"file {path}", read_config_file(path)))
+
+    merged: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for label, values in reversed(layers):  # lowest first, so higher layers overwrite
+        if "region" in values or "intensity_g_per_kwh" in values:
+            merged.pop("region", None)
+            merged.pop("intensity_g_per_kwh", None)
+        for key, value in values.items():
+            merged[key] = value
+            sources[key] = label
+    for label, values in layers:  # the same layer may not give both
+        if "region" in values and "intensity_g_per_kwh" in values:
+            raise InputError(f"--region and --intensity cannot be used together ({label}); give one of them")
+
+    # carbon intensity
+    if merged.get("intensity_g_per_kwh") is not None:
+        intensity = parse_quantity(merged["intensity_g_per_kwh"], "--intensity")
+        if intensity < 0:
+            raise InputError(f"--intensity must be >= 0 gCO2e/kWh, got {intensity:g}")
+        grid: dict[str, Any] = dict(region="custom", region_name="given intensity", region_is_default=False,
+                                    intensity_g_per_kwh=intensity, intensity_year=None,
+                                    intensity_source=f"given ({sources['intensity_g_per_kwh']})")
+    else:
+        region = str(merged.get("region") or assumptions.DEFAULT_REGION)
+        zone = find_zone(region)
+        grid = dict(region=zone.zone, region_name=zone.name, region_is_default="region" not in merged,
+                    intensity_g_per_kwh=zone.intensity_g_per_kwh, intensity_year=zone.year,
+                    intensity_source=zone.source)
+
+    if merged.get("pue") is not None:
+        pue = parse_quantity(merged["pue"], "--pue")
+        if pue < 1:
+            raise InputError(f"--pue must be >= 1 (facility energy / IT energy), got {pue:g}")
+        pue_fields: dict[str, Any] = dict(pue=pue, pue_is_default=False, pue_source=f"given ({sources['pue']})")
+    else:
+        pue_fields = dict(pue=assumptions.DEFAULT_PUE.value, pue_is_default=True,
+                          pue_source=assumptions.DEFAULT_PUE.source)
+
+    interval_s = DEFAULT_INTERVAL_S
+    if merged.get("interval_s") is not None:
+        interval_s = require_positive(parse_quantity(merged["interval_s"], "--interval"), "--interval",
+                                      "the sampling interval in seconds, e.g. 2")
+
+    totals = {}
+    for key, flag in (("total_tokens", "--total-tokens"), ("total_steps", "--total-steps"),
+                      ("params", "--params")):
+        if merged.get(key) is not None:
+            totals[key] = require_positive(parse_quantity(merged[key], flag), flag)
+    if "total_tokens" in totals and "total_steps" in totals:
+        raise InputError("--total-tokens and --total-steps cannot be used together; give one of them")
+    if merged.get("gpu") is not None:
+        from carbonllm.tables import find_accelerator
+
+        find_accelerator(str(merged["gpu"]))  # an unknown name fails now, not at the end of the run
+
+    local_rank = _int_env(env, "LOCAL_RANK", "SLURM_LOCALID")
+    node_rank = _int_env(env, "NODE_RANK", "GROUP_RANK", "SLURM_NODEID") or 0
+    nodes = _int_env(env, "CARBONLLM_NODES", "SLURM_NNODES", "SLURM_JOB_NUM_NODES")
+    if nodes is None:
+        world, local_world = _int_env(env, "WORLD_SIZE"), _int_env(env, "LOCAL_WORLD_SIZE")
+        nodes = max(1, world // local_world) if world and local_world else 1
+    run_id = env.get("CARBONLLM_RUN_ID") or (
+        f"slurm-{env['SLURM_JOB_ID']}" + (f".{env['SLURM_STEP_ID']}" if env.get("SLURM_STEP_ID") else "")
+        if env.get("SLURM_JOB_ID") else (f"torchrun-{env['TORCHELASTIC_RUN_ID']}"
+                                         if env.get("TORCHELASTIC_RUN_ID") else None))
+
+    output = merged.get("output_dir")
+    rapl_root = merged.get("rapl_root")
+    return TrackConfig(
+        **grid,
+        **pue_fields,
+        interval_s=interval_s,
+        output_dir=Path(output).expanduser() if output else None,
+        gpu_ids=_gpu_ids(merged.get("gpu_ids")),
+        cuda_visible_devices=env.get("CUDA_VISIBLE_DEVICES"),
+        rapl_root=Path(rapl_root) if rapl_root else None,
+        measure_gpu=bool(merged.get("measure_gpu", True)),
+        measure_cpu=bool(merged.get("measure_cpu", True)),
+        measure_ram=bool(merged.get("measure_ram", True)),
+        host=socket.gethostname().split(".")[0] or "localhost",
+        node_rank=node_rank,
+        local_rank=local_rank,
+        nodes=nodes,
+        run_id=run_id,
+        total_tokens=totals.get("total_tokens"),
+        total_steps=totals.get("total_steps"),
+        params=totals.get("params"),
+        gpu=merged.get("gpu"),
+        dtype=(str(merged["dtype"]).lower() if merged.get("dtype") else None),
+        progress_file=Path(merged["progress_file"]).expanduser() if merged.get("progress_file") else None,
+        sources={k: sources[k] for k in merged},
+    )
+
+
+__all__ = ["DEFAULT_INTERVAL_S", "ENVIRONMENT", "TrackConfig", "find_config_file", "read_config_file",
+           "resolve_config"]

@@ -1,0 +1,271 @@
+"""The sampler: reads every sensor each interval, in a background thread, and integrates energy.
+
+Per device, at each sample:
+
+* a counter (``read_energy_j()`` is a number): energy += counter − previous counter. When the
+  counter is lower than before it has wrapped: add the sensor's ``energy_range_j`` (RAPL's
+  ``max_energy_range_uj``); a sensor without a range records the jump as an error and restarts
+  from the new value. Counters make the interval irrelevant to accuracy.
+* power only (``read_energy_j()`` is ``None``): trapezoid rule, energy += (P_prev + P_now)/2 × Δt.
+
+A read that raises :class:`~carbonllm.errors.MeasurementError` is recorded on that device (its
+sample line carries ``error``) and the other devices go on; the next good read picks up from
+the last good one (exact for counters, a straight line across the gap for power).
+
+Every sample is handed to a :class:`SampleSink` as it is taken; :class:`JsonlSink` appends one
+JSON line per device and flushes + fsyncs once per interval, so a crash or ``kill -9`` loses at
+most one interval. Time comes from injectable clocks so tests can drive :meth:`Sampler.sample_now`
+by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from carbonllm.errors import InputError, MeasurementError
+from carbonllm.sensors import Sensor
+from carbonllm.units import j_to_kwh
+
+
+class DeviceReading(BaseModel):
+    """One device's running totals after a sample."""
+
+    model_config = ConfigDict(frozen=True)
+
+    device: str
+    component: str
+    name: str
+    method: str
+    energy_j: float  # cumulative since the sampler started
+    power_w: float | None  # latest power, read or derived from the last counter delta
+    samples: int  # good reads
+    errors: tuple[str, ...]  # distinct errors, in order of first appearance
+
+    @property
+    def energy_kwh(self) -> float:
+        return j_to_kwh(self.energy_j)
+
+
+class Snapshot(BaseModel):
+    """Every device's totals at one moment."""
+
+    model_config = ConfigDict(frozen=True)
+
+    time_unix: float
+    elapsed_s: float
+    devices: tuple[DeviceReading, ...]
+
+    @property
+    def energy_j(self) -> float:
+        return sum(d.energy_j for d in self.devices)
+
+    @property
+    def power_w(self) -> float:
+        return sum(d.power_w or 0.0 for d in self.devices)
+
+    def energy_j_by_component(self) -> dict[str, float]:
+        totals = {"gpu": 0.0, "cpu": 0.0, "ram": 0.0}
+        for d in self.devices:
+            totals[d.component] = totals.get(d.component, 0.0) + d.energy_j
+        return totals
+
+
+class SampleSink(Protocol):
+    def write(self, records: Sequence[dict[str, Any]]) -> None: ...
+    def close(self) -> None: ...
+
+
+class JsonlSink:
+    """Appends sample records as JSON lines; flush + fsync after each batch (one interval)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._file: IO[str] | None = path.open("a", encoding="utf-8")
+        except OSError as e:
+            raise InputError(f"cannot write samples to {path}: {e.strerror or e}") from e
+
+    def write(self, records: Sequence[dict[str, Any]]) -> None:
+        if self._file is None:
+            return
+        self._file.write("".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records))
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+@dataclass
+class _Device:
+    sensor: Sensor
+    energy_j: float = 0.0
+    last_counter_j: float | None = None
+    last_power_w: float | None = None
+    last_time: float | None = None
+    power_w: float | None = None
+    samples: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def reading(self) -> DeviceReading:
+        s = self.sensor
+        return DeviceReading(device=s.device, component=s.component, name=s.name, method=s.method,
+                             energy_j=self.energy_j, power_w=self.power_w, samples=self.samples,
+                             errors=tuple(self.errors))
+
+
+class Sampler:
+    """Samples ``sensors`` every ``interval_s`` seconds in a daemon thread.
+
+    ``start()`` takes the baseline sample synchronously (so the first sample is on disk when it
+    returns) and starts the thread; ``stop()`` takes a last sample, joins, and closes the sink.
+    ``on_sample`` is called (in the sampling thread) with each :class:`Snapshot`; the tracker uses
+    it to write the provisional summary and the CLI to refresh its display.
+    """
+
+    def __init__(
+        self,
+        sensors: Sequence[Sensor],
+        interval_s: float,
+        sink: SampleSink | None = None,
+        on_sample: Callable[[Snapshot], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not interval_s > 0:
+            raise InputError(f"--interval must be greater than 0, got {interval_s:g}")
+        self.interval_s = interval_s
+        self._devices = [_Device(s) for s in sensors]
+        self._sink = sink
+        self._on_sample = on_sample
+        self._clock = clock
+        self._wall = wall_clock
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._t0: float | None = None
+        self._last: Snapshot | None = None
+        self.write_errors: list[str] = []
+        self.started_unix: float | None = None
+
+    # -- sampling -------------------------------------------------------------------------
+
+    def _sample_device(self, dev: _Device, now: float) -> str | None:
+        """Read one device and add to its energy. Returns the error text, or None."""
+        sensor = dev.sensor
+        try:
+            counter_j = sensor.read_energy_j()
+            power_w = sensor.read_power_w()
+        except MeasurementError as e:
+            message = str(e)
+            if message not in dev.errors:
+                dev.errors.append(message)
+            return message
+        error = None
+        if counter_j is not None:
+            if dev.last_counter_j is not None:
+                delta_j = counter_j - dev.last_counter_j
+                if delta_j < 0:
+                    if sensor.energy_range_j:
+                        delta_j += sensor.energy_range_j  # the counter wrapped once
+                    else:
+                        error = f"{sensor.device}: energy counter went backwards; restarted from it"
+                        if error not in dev.errors:
+                            dev.errors.append(error)
+                        delta_j = 0.0
+                dev.energy_j += delta_j
+                if power_w is None and dev.last_time is not None and now > dev.last_time:
+                    power_w = delta_j / (now - dev.last_time)  # mean power over the interval
+            dev.last_counter_j = counter_j
+        elif power_w is not None:
+            if dev.last_power_w is not None and dev.last_time is not None:
+                dev.energy_j += (dev.last_power_w + power_w) / 2.0 * (now - dev.last_time)  # trapezoid
+            dev.last_power_w = power_w
+        else:
+            error = f"{sensor.device}: the sensor gave neither energy nor power"
+            if error not in dev.errors:
+                dev.errors.append(error)
+            return error
+        dev.last_time = now
+        dev.power_w = power_w
+        dev.samples += 1
+        return error
+
+    def sample_now(self) -> Snapshot:
+        """Take one sample of every device now, hand it to the sink, return the totals."""
+        with self._lock:
+            now = self._clock()
+            wall = self._wall()
+            if self._t0 is None:
+                self._t0 = now
+                self.started_unix = wall
+            elapsed_s = now - self._t0
+            records = []
+            for dev in self._devices:
+                error = self._sample_device(dev, now)
+                s = dev.sensor
+                records.append({"time_unix": wall, "elapsed_s": elapsed_s, "device": s.device,
+                                "component": s.component, "energy_j": dev.energy_j, "power_w": dev.power_w,
+                                "method": s.method, "error": error})
+            if self._sink is not None and records:
+                try:
+                    self._sink.write(records)
+                except OSError as e:  # policy: a full disk must not stop the measurement; recorded
+                    message = f"writing samples failed: {e}"
+                    if message not in self.write_errors:
+                        self.write_errors.append(message)
+            snapshot = Snapshot(time_unix=wall, elapsed_s=elapsed_s,
+                                devices=tuple(d.reading() for d in self._devices))
+            self._last = snapshot
+        if self._on_sample is not None:
+            self._on_sample(snapshot)
+        return snapshot
+
+    def snapshot(self) -> Snapshot:
+        """The totals at the last sample (taking one if none was taken yet)."""
+        with self._lock:
+            last = self._last
+        return last if last is not None else self.sample_now()
+
+    # -- thread ---------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        next_t = self._clock() + self.interval_s
+        while not self._stop.wait(max(0.0, next_t - self._clock())):
+            self.sample_now()
+            next_t += self.interval_s
+            if next_t < self._clock():  # fell behind (a slow sensor): skip, do not burst
+                next_t = self._clock() + self.interval_s
+
+    def start(self) -> Snapshot:
+        """Take the baseline sample and start sampling in the background."""
+        if self._thread is not None:
+            raise RuntimeError("the sampler is already running")
+        first = self.sample_now()
+        self._thread = threading.Thread(target=self._run, name="carbonllm-sampler", daemon=True)
+        self._thread.start()
+        return first
+
+    def stop(self) -> Snapshot:
+        """Stop the thread, take a last sample, close the sink; return the final totals."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        final = self.sample_now()
+        if self._sink is not None:
+            self._sink.close()
+        return final
+
+
+__all__ = ["DeviceReading", "JsonlSink", "SampleSink", "Sampler", "Snapshot"]

@@ -1,0 +1,274 @@
+"""Modelled CPU and RAM power, from codecarbon's models, for machines without RAPL.
+
+Nothing here is measured; every reading says so in its ``method``:
+
+* ``codecarbon-cpu-model``: codecarbon 3.x's fall-back when RAPL cannot be read
+  (``codecarbon/core/resource_tracker.py``, ``set_CPU_tracking``): the CPU's TDP from its table
+  ``codecarbon/data/hardware/cpu_power.csv`` (``codecarbon.core.cpu.TDP``, a fuzzy match on the
+  ``cpuinfo`` brand string; an unknown CPU gets 4 W per thread), times the number of sockets
+  (``count_physical_cpus``), fed to its ``cpu_load`` model (``codecarbon.external.hardware.CPU``,
+  machine mode): power = TDP × (0.1 + 0.9 × load³), load being the machine-wide CPU busy
+  fraction since the previous reading (psutil ``cpu_times``). carbonllm keeps no CPU table of its
+  own.
+* ``ram-model``: codecarbon 3.x's RAM model (``codecarbon.external.ram.RAM``, machine mode; see
+  docs.codecarbon.io "Methodology › RAM"): the DIMM count is guessed from the installed memory
+  (e.g. ≤ 16 GB → 2, ≤ 64 GB → 4, ≤ 128 GB → 8, larger → size / 8 rounded to a common DIMM size,
+  at most 32), at 5 W per x86 DIMM (1.5 W on ARM) with 0.9×, 0.8× and 0.7× marginal power past 4,
+  8 and 16 DIMMs, at least 10 W (x86). Older codecarbon (< 3) used 3 W per 8 GB (0.375 W/GB).
+
+codecarbon is imported lazily, in a background thread started when the sensor is made, because
+importing it takes about 1.5 s: the first (baseline) sample never waits for it. Only those model
+pieces are used; no ``EmissionsTracker`` is started, so codecarbon makes no network call
+(its API, IP geolocation and telemetry live in the tracker and output classes, not in these).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from carbonllm.errors import DeviceUnavailableError, MeasurementError
+
+
+class _CaptureLogs(logging.Filter):
+    """Keeps codecarbon's log records as notes instead of letting its handlers print them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.INFO:
+            self.messages.append(record.getMessage())
+        return False  # suppressed: codecarbon installs its own stderr handler at import
+
+
+def _with_captured_logs(fn: Callable[[], Any]) -> tuple[Any, list[str]]:
+    logger = logging.getLogger("codecarbon")
+    capture = _CaptureLogs()
+    logger.addFilter(capture)
+    try:
+        return fn(), capture.messages
+    finally:
+        logger.removeFilter(capture)
+
+
+def codecarbon_version() -> str | None:
+    """The installed codecarbon version, without importing it; None if it is not installed."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("codecarbon")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+@dataclass(frozen=True)
+class CpuModelInfo:
+    """What codecarbon's CPU model knows about this machine."""
+
+    model: str
+    tdp_w: float  # per socket, from codecarbon's table or its 4 W-per-thread default
+    sockets: int
+    max_power_w: float  # tdp_w × sockets: the TDP fed to the load model
+    matched: bool  # False when codecarbon did not find the CPU in its table
+    messages: tuple[str, ...] = ()
+
+
+def codecarbon_cpu(make_cpu: bool = True) -> tuple[CpuModelInfo, Any]:
+    """codecarbon's TDP lookup for this CPU and, if ``make_cpu``, a started load-model CPU object.
+
+    Raises ``DeviceUnavailableError`` when codecarbon is missing or finds no TDP at all.
+    """
+
+    def load() -> tuple[CpuModelInfo, Any]:
+        try:
+            from codecarbon.core.cpu import TDP
+            from codecarbon.core.util import count_physical_cpus
+            from codecarbon.external.hardware import CPU, MODE_CPU_LOAD
+        except ImportError as e:
+            raise DeviceUnavailableError(f"codecarbon is not installed ({e})") from e
+        tdp = TDP()
+        if tdp.tdp is None:
+            raise DeviceUnavailableError(f"codecarbon has no TDP for CPU {tdp.model!r}")
+        sockets = int(count_physical_cpus() or 1)
+        max_power_w = float(tdp.tdp) * sockets
+        cpu = None
+        if make_cpu:
+            cpu = CPU.from_utils(".", MODE_CPU_LOAD, tdp.model, max_power_w, tracking_mode="machine")
+            cpu.start()
+        info = CpuModelInfo(model=str(tdp.model), tdp_w=float(tdp.tdp), sockets=sockets,
+                            max_power_w=max_power_w, matched=True)
+        return info, cpu
+
+    (info, cpu), messages = _with_captured_logs(load)
+    matched = not any("don't know it" in m or "default power" in m for m in messages)
+    info = CpuModelInfo(model=info.model, tdp_w=info.tdp_w, sockets=info.sockets,
+                        max_power_w=info.max_power_w, matched=matched, messages=tuple(messages))
+    return info, cpu
+
+
+@dataclass(frozen=True)
+class RamModelInfo:
+    memory_gb: float
+    power_w: float
+
+
+def codecarbon_ram() -> RamModelInfo:
+    """codecarbon 3.x's RAM power for this machine (constant in machine mode)."""
+
+    def load() -> RamModelInfo:
+        try:
+            from codecarbon.external.ram import RAM
+        except ImportError as e:
+            raise DeviceUnavailableError(f"codecarbon is not installed ({e})") from e
+        ram = RAM(tracking_mode="machine")
+        return RamModelInfo(memory_gb=float(ram.machine_memory_GB), power_w=float(ram.total_power().W))
+
+    info, _ = _with_captured_logs(load)
+    return info  # type: ignore[no-any-return]
+
+
+class CodecarbonModels:
+    """Loads codecarbon's CPU and RAM models once, in one background daemon thread.
+
+    One thread for both: two threads importing codecarbon at once can deadlock on its circular
+    imports. ``cpu()`` and ``ram()`` wait for the load and raise what it raised.
+    """
+
+    def __init__(self, cpu: bool = True, ram: bool = True) -> None:
+        self._want_cpu, self._want_ram = cpu, ram
+        self._cpu: tuple[CpuModelInfo, Any] | None = None
+        self._ram: RamModelInfo | None = None
+        self._cpu_error: MeasurementError | None = None
+        self._ram_error: MeasurementError | None = None
+        self._thread = threading.Thread(target=self._load, name="carbonllm-codecarbon", daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def _guard(fn: Callable[[], Any]) -> tuple[Any, MeasurementError | None]:
+        try:
+            return fn(), None
+        except MeasurementError as e:
+            return None, e
+        except Exception as e:  # noqa: BLE001 - policy: a third-party model failing must not stop
+            # the tracker (or the training it wraps); it is recorded and the device reports it.
+            return None, MeasurementError(f"codecarbon model failed: {type(e).__name__}: {e}")
+
+    def _load(self) -> None:
+        if self._want_cpu:
+            self._cpu, self._cpu_error = self._guard(lambda: codecarbon_cpu(make_cpu=True))
+        if self._want_ram:
+            self._ram, self._ram_error = self._guard(codecarbon_ram)
+
+    @property
+    def ready(self) -> bool:
+        """Whether loading has finished (successfully or not)."""
+        return not self._thread.is_alive()
+
+    def wait(self) -> None:
+        """Block until loading has finished."""
+        self._thread.join()
+
+    def cpu(self) -> tuple[CpuModelInfo, Any]:
+        self._thread.join()
+        if self._cpu is None:
+            raise self._cpu_error or DeviceUnavailableError("codecarbon CPU model not loaded")
+        return self._cpu
+
+    def ram(self) -> RamModelInfo:
+        self._thread.join()
+        if self._ram is None:
+            raise self._ram_error or DeviceUnavailableError("codecarbon RAM model not loaded")
+        return self._ram
+
+
+class _ModelSensor:
+    """Integrates a modelled power over time: energy += power × dt at each read."""
+
+    energy_range_j = None
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._energy_j = 0.0
+        self._last_t: float | None = None
+        self._power_w: float | None = None
+
+    def _model_power_w(self) -> float:
+        raise NotImplementedError
+
+    def _ready(self) -> bool:
+        return True
+
+    def read_energy_j(self) -> float | None:
+        now = self._clock()
+        if self._last_t is None:  # the baseline: needs no model, so it never waits for codecarbon
+            self._last_t = now
+            return 0.0
+        if not self._ready():  # still loading: do not block the sampler; the first modelled
+            return self._energy_j  # power will cover the whole time since the baseline
+        power_w = self._model_power_w()
+        self._energy_j += power_w * (now - self._last_t)  # rectangle: the model gives the interval's mean
+        self._last_t = now
+        self._power_w = power_w
+        return self._energy_j
+
+    def read_power_w(self) -> float | None:
+        return self._power_w
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class CpuModelSensor(_ModelSensor):
+    """The whole machine's CPUs, modelled by codecarbon (see the module docstring)."""
+
+    device = "cpu:0"
+    component = "cpu"
+    method = "codecarbon-cpu-model"
+
+    def __init__(self, models: CodecarbonModels, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(clock)
+        self.name = "CPU (codecarbon model)"
+        self._models = models
+
+    def _ready(self) -> bool:
+        return self._models.ready
+
+    def _model_power_w(self) -> float:
+        info, cpu = self._models.cpu()
+        self.name = f"{info.model} ({info.max_power_w:g} W TDP, codecarbon model)"
+        return float(cpu.total_power().W)
+
+
+class RamModelSensor(_ModelSensor):
+    """The machine's RAM, modelled by codecarbon 3.x (see the module docstring)."""
+
+    device = "ram"
+    component = "ram"
+    method = "ram-model"
+
+    def __init__(self, models: CodecarbonModels | None, clock: Callable[[], float] = time.monotonic,
+                 power_w: float | None = None) -> None:
+        super().__init__(clock)
+        self.name = "RAM (codecarbon 3.x model)"
+        self._models = models
+        self._fixed_power_w = power_w
+
+    def _ready(self) -> bool:
+        return self._models is None or self._models.ready
+
+    def _model_power_w(self) -> float:
+        if self._fixed_power_w is not None or self._models is None:
+            return self._fixed_power_w or 0.0
+        info = self._models.ram()
+        self.name = f"RAM {info.memory_gb:.0f} GB (codecarbon 3.x model)"
+        return info.power_w
+
+
+__all__ = ["CodecarbonModels", "CpuModelInfo", "CpuModelSensor", "RamModelInfo", "RamModelSensor", "codecarbon_cpu",
+           "codecarbon_ram", "codecarbon_version"]

@@ -1,0 +1,452 @@
+"""The Python tracker: ``carbonllm.track(...)`` as a context manager, a decorator, or start/stop.
+
+::
+
+    with carbonllm.track(region="FR", total_tokens=2e9, params=1.3e9, gpu="A100") as t:
+        for step in range(steps):
+            with t.window("epoch-3") as w:      # a named window; w.result after the block
+                ...
+            t.step(tokens=batch_tokens)          # progress, for the projection to the full run
+    print(t.result.co2e_kg)
+
+One tracker per node measures all of that node's GPUs, its CPUs and RAM. In a distributed job
+(``torchrun``, ``srun``) every process may call ``track``: the process whose local rank
+(``LOCAL_RANK``, else ``SLURM_LOCALID``) is 0 measures; the others get a tracker that measures
+nothing, still accepts ``step()`` and windows, and returns results with
+``method="not-measured"``. Each measuring node writes ``<host>-node<R>`` files into the output
+directory (see :mod:`carbonllm.runs`); :func:`carbonllm.runs.merge_runs` adds them up.
+
+Configuration is resolved once (:func:`carbonllm.config.resolve_config`): keywords > environment
+> config file > defaults.
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TypeVar
+
+from carbonllm.config import DEFAULT_RUNS_DIR, TrackConfig, resolve_config
+from carbonllm.errors import CarbonLLMError, InputError
+from carbonllm.projection import EstimateComparison, Projection, build_projection
+from carbonllm.runs import (
+    SAMPLES_SUFFIX,
+    SUMMARY_SUFFIX,
+    Measurement,
+    RunSummary,
+    node_stem,
+    summarize,
+    write_summary,
+)
+from carbonllm.sampler import JsonlSink, Sampler, Snapshot
+from carbonllm.sensors import Sensor, SensorSet, discover_sensors
+from carbonllm.units import J_PER_KWH, co2e_kg_from
+
+F = TypeVar("F", bound=Callable[..., Any])
+SensorSource = Sequence[Sensor] | Callable[[TrackConfig], SensorSet]
+
+
+def default_output_dir(now_unix: float | None = None) -> Path:
+    """``./carbonllm-runs/<UTC timestamp>-<short id>``."""
+    stamp = datetime.fromtimestamp(now_unix or time.time(), tz=timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return DEFAULT_RUNS_DIR / f"{stamp}-{secrets.token_hex(3)}"
+
+
+def prepare_output_dir(directory: Path) -> Path:
+    """Create ``directory`` (and parents); ``InputError`` if it cannot be created or written."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / f".carbonllm-write-test-{secrets.token_hex(3)}"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as e:
+        raise InputError(f"cannot write to output directory {directory}: {e.strerror or e}") from e
+    return directory
+
+
+def read_progress_file(path: Path) -> dict[str, float] | None:
+    """The progress in the last non-empty line of ``path``, or None if there is none yet.
+
+    The line is a number (``1200000``, ``1.2e6``, ``1.2M``), counted in the unit of the planned
+    total (tokens with ``--total-tokens``, steps with ``--total-steps``), returned under the key
+    ``"value"``; or a JSON object such as ``{"tokens": 1200000, "steps": 300}``. Only the last
+    4 KiB are read, so the file may grow without bound. ``InputError`` if the line is malformed.
+    """
+    import json
+
+    from carbonllm.quantities import parse_quantity
+
+    try:
+        with path.open("rb") as f:
+            f.seek(0, 2)
+            size = f.tell()
+            f.seek(max(0, size - 4096))
+            tail = f.read().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise InputError(f"cannot read progress file {path}: {e.strerror or e}") from e
+    lines = [line.strip() for line in tail.splitlines() if line.strip()]
+    if not lines:
+        return None
+    last = lines[-1]
+    if last.startswith("{"):
+        try:
+            data = json.loads(last)
+        except json.JSONDecodeError:
+            return None  # being written: the next read will see it whole
+        values = {k: parse_quantity(data[k], f"progress file {k}") for k in ("tokens", "steps") if k in data}
+        if not values:
+            raise InputError(f"progress file {path}: a JSON line needs \"tokens\" or \"steps\"")
+        return values
+    return {"value": parse_quantity(last, f"progress file {path} last line")}
+
+
+class Window:
+    """A named measurement window; ``result`` holds its :class:`Measurement` once it has ended."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.result: Measurement | None = None
+
+
+class Tracker:
+    """Measures energy while running; see the module docstring. Single use: start once, stop once."""
+
+    def __init__(self, config: TrackConfig, sensors: SensorSource | None = None,
+                 command: list[str] | None = None, pid: int | None = None,
+                 on_sample: Callable[[Tracker, Snapshot], None] | None = None) -> None:
+        self.config = config
+        self.command = command
+        self.pid = pid
+        self.on_sample = on_sample
+        self._sensor_source = sensors
+        self._sensor_set: SensorSet | None = None
+        self._sampler: Sampler | None = None
+        self._lock = threading.Lock()
+        self._tokens = 0.0
+        self._steps = 0.0
+        self._windows: list[Measurement] = []
+        self._notes: list[str] = []
+        self._estimate: EstimateComparison | None = None
+        self._estimate_tried = False
+        self._started_unix: float | None = None
+        self._projection_notes: list[str] = []
+        self._starting = False
+        self.run_id = config.run_id or f"{int(time.time())}-{secrets.token_hex(3)}"
+        self.output_dir: Path | None = None
+        self.result: RunSummary | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    @property
+    def started(self) -> bool:
+        """Whether ``start()`` succeeded."""
+        return self._started_unix is not None
+
+    @property
+    def measuring(self) -> bool:
+        return self.config.measures
+
+    @property
+    def summary_path(self) -> Path | None:
+        if self.output_dir is None:
+            return None
+        return self.output_dir / (node_stem(self.config.host, self.config.node_rank) + SUMMARY_SUFFIX)
+
+    @property
+    def samples_path(self) -> Path | None:
+        if self.output_dir is None:
+            return None
+        return self.output_dir / (node_stem(self.config.host, self.config.node_rank) + SAMPLES_SUFFIX)
+
+    def prepare(self) -> None:
+        """Create and check the output directory (before anything runs). Idempotent."""
+        if not self.measuring or self.output_dir is not None:
+            return
+        self.output_dir = prepare_output_dir(self.config.output_dir or default_output_dir())
+
+    def start(self) -> Tracker:
+        """Open the sensors, take the baseline sample, start sampling, write a provisional summary."""
+        if self._started_unix is not None or self._starting:
+            raise InputError("this tracker was already started; make a new one with carbonllm.track()")
+        self._starting = True
+        if not self.measuring:
+            self._notes.append(f"local rank {self.config.local_rank}: not measured here "
+                               "(local rank 0 measures this node)")
+            self._started_unix = time.time()
+            return self
+        self.prepare()
+        source = self._sensor_source
+        if source is None:
+            self._sensor_set = discover_sensors(self.config)
+        elif callable(source):
+            self._sensor_set = source(self.config)
+        else:
+            self._sensor_set = SensorSet(sensors=list(source))
+        self._notes.extend(self._sensor_set.notes)
+        assert self.samples_path is not None
+        sink = JsonlSink(self.samples_path)
+        self._sampler = Sampler(self._sensor_set.sensors, self.config.interval_s, sink=sink,
+                                on_sample=self._sampled)
+        first = self._sampler.start()
+        self._started_unix = self._sampler.started_unix or time.time()
+        self._write(first, complete=False)
+        return self
+
+    def stop(self, exit_status: int | None = None) -> RunSummary:
+        """Stop sampling, write the final summary (complete) and return it."""
+        if self.result is not None:
+            return self.result
+        if self._started_unix is None:
+            raise InputError("this tracker was never started")
+        if self._sampler is None:
+            self.result = self._summary(Snapshot(time_unix=time.time(), elapsed_s=0.0, devices=()),
+                                        complete=True, exit_status=exit_status, method="not-measured")
+            return self.result
+        if self._sensor_set is not None:
+            self._sensor_set.settle()
+        final = self._sampler.stop()
+        self.poll_progress_file()
+        try:
+            self.result = self._write(final, complete=True, exit_status=exit_status)
+        finally:
+            if self._sensor_set is not None:
+                self._sensor_set.close()
+        return self.result
+
+    def __enter__(self) -> Tracker:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __call__(self, func: F) -> F:
+        """Use as a decorator: each call of ``func`` is measured by a fresh tracker; the last
+        call's summary is in ``self.result``."""
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            inner = Tracker(self.config, self._sensor_source, on_sample=self.on_sample)
+            with inner:
+                value = func(*args, **kwargs)
+            self.result = inner.result
+            return value
+
+        return wrapper  # type: ignore[return-value]
+
+    # -- progress and windows -------------------------------------------------------------
+
+    def step(self, tokens: float | None = None, steps: float = 1) -> None:
+        """Record progress: ``steps`` more steps (default 1) and ``tokens`` more tokens."""
+        with self._lock:
+            self._steps += steps
+            if tokens is not None:
+                self._tokens += tokens
+
+    def set_progress(self, tokens: float | None = None, steps: float | None = None) -> None:
+        """Set the progress so far (absolute values, e.g. read from a progress file)."""
+        with self._lock:
+            if tokens is not None:
+                self._tokens = tokens
+            if steps is not None:
+                self._steps = steps
+
+    @contextmanager
+    def window(self, name: str) -> Iterator[Window]:
+        """Measure a named window; its :class:`Measurement` is ``window.result`` after the block."""
+        handle = Window(name)
+        start = self._sampler.sample_now() if self._sampler is not None else None
+        t0 = time.monotonic()
+        try:
+            yield handle
+        finally:
+            end = self._sampler.sample_now() if self._sampler is not None else None
+            handle.result = self._measure(name, start, end, time.monotonic() - t0)
+            with self._lock:
+                self._windows.append(handle.result)
+
+    def _measure(self, name: str, start: Snapshot | None, end: Snapshot | None, duration_s: float) -> Measurement:
+        cfg = self.config
+        by_device: dict[str, float] = {}
+        methods: dict[str, str] = {}
+        by_component = {"gpu": 0.0, "cpu": 0.0, "ram": 0.0}
+        if start is not None and end is not None:
+            before = {d.device: d.energy_j for d in start.devices}
+            for d in end.devices:
+                kwh = (d.energy_j - before.get(d.device, 0.0)) / J_PER_KWH
+                by_device[d.device] = kwh
+                methods[d.device] = d.method
+                by_component[d.component] = by_component.get(d.component, 0.0) + kwh
+            duration_s = end.elapsed_s - start.elapsed_s
+        energy = sum(by_component.values())
+        return Measurement(
+            name=name, method="measured" if self._sampler is not None else "not-measured",
+            start_elapsed_s=start.elapsed_s if start is not None else 0.0, duration_s=duration_s,
+            energy_kwh=energy, energy_kwh_by_component=by_component, energy_kwh_by_device=by_device,
+            methods_by_device=methods, pue=cfg.pue, facility_energy_kwh=energy * cfg.pue,
+            intensity_g_per_kwh=cfg.intensity_g_per_kwh,
+            co2e_kg=co2e_kg_from(energy * cfg.pue, cfg.intensity_g_per_kwh),
+        )
+
+    # -- summaries ------------------------------------------------------------------------
+
+    def poll_progress_file(self) -> None:
+        """Read ``config.progress_file`` and set the progress from it (a bad line is noted once)."""
+        path = self.config.progress_file
+        if path is None:
+            return
+        try:
+            values = read_progress_file(path)
+        except InputError as e:
+            if str(e) not in self._notes:
+                self._notes.append(str(e))
+            return
+        if values is None:
+            return
+        if "value" in values:
+            unit = "steps" if self.config.total_steps is not None else "tokens"
+            values = {unit: values["value"]}
+        self.set_progress(tokens=values.get("tokens"), steps=values.get("steps"))
+
+    def _sampled(self, snapshot: Snapshot) -> None:
+        self.poll_progress_file()
+        self._write(snapshot, complete=False)
+        if self.on_sample is not None:
+            self.on_sample(self, snapshot)
+
+    def _write(self, snapshot: Snapshot, complete: bool, exit_status: int | None = None) -> RunSummary:
+        summary = self._summary(snapshot, complete=complete, exit_status=exit_status)
+        path = self.summary_path
+        if path is not None:
+            try:
+                write_summary(summary, path)
+            except OSError as e:  # policy: keep measuring; the note says the file may be stale
+                note = f"writing {path.name} failed: {e.strerror or e}"
+                if note not in self._notes:
+                    self._notes.append(note)
+        return summary
+
+    def snapshot(self) -> Snapshot | None:
+        """The latest totals (None when this process does not measure)."""
+        return self._sampler.snapshot() if self._sampler is not None else None
+
+    def summary(self) -> RunSummary:
+        """A provisional summary now (or the final one after ``stop()``)."""
+        if self.result is not None:
+            return self.result
+        snapshot = self.snapshot() or Snapshot(time_unix=time.time(), elapsed_s=0.0, devices=())
+        return self._summary(snapshot, complete=False)
+
+    def _summary(self, snapshot: Snapshot, complete: bool, exit_status: int | None = None,
+                 method: str = "measured") -> RunSummary:
+        started = self._started_unix or snapshot.time_unix
+        ended = started + snapshot.elapsed_s if self._sampler is not None else time.time()
+        with self._lock:
+            tokens, steps, windows = self._tokens, self._steps, list(self._windows)
+        notes = list(self._notes)
+        if self._sampler is not None:
+            notes.extend(self._sampler.write_errors)
+        summary = summarize(
+            config=self.config, snapshot=snapshot, started_unix=started, ended_unix=ended, complete=complete,
+            run_id=self.run_id, command=self.command, pid=self.pid, exit_status=exit_status,
+            tokens_done=tokens or None, steps_done=steps or None, windows=windows, notes=notes,
+            samples_file=self.samples_path.name if self.samples_path is not None else None,
+        )
+        projection = self._projection(summary, tokens, steps)
+        return summary.model_copy(update={"projection": projection, "method": method,
+                                          "notes": notes + self._projection_notes})
+
+    def _projection(self, summary: RunSummary, tokens: float, steps: float) -> Projection | None:
+        cfg = self.config
+        if cfg.total_tokens is not None:
+            unit, total, done = "tokens", cfg.total_tokens, tokens
+        elif cfg.total_steps is not None:
+            unit, total, done = "steps", cfg.total_steps, steps
+        else:
+            return None
+        if done <= 0:
+            return None
+        peak = None
+        gpu_name = cfg.gpu or summary.gpu_name
+        if unit == "tokens" and cfg.params is not None and gpu_name is not None:
+            peak, estimate = self._peak_and_estimate(gpu_name, summary.gpu_count or 1, total)
+        else:
+            estimate = None
+        return build_projection(
+            unit=unit, done=done, total=total, duration_s=summary.duration_s, energy_kwh=summary.energy_kwh,  # type: ignore[arg-type]
+            gpu_count=summary.gpu_count, pue=cfg.pue, intensity_g_per_kwh=cfg.intensity_g_per_kwh,
+            nodes_in_run=cfg.nodes, nodes_measured=1, params=cfg.params, peak_tflops=peak, estimate=estimate,
+        )
+
+    def _peak_and_estimate(self, gpu_name: str, gpu_count: int, total_tokens: float
+                           ) -> tuple[float | None, EstimateComparison | None]:
+        """Peak FLOP/s of the GPU and the FLOP-model estimate for this node's share (computed once)."""
+        from carbonllm.api import estimate
+        from carbonllm.tables import find_accelerator
+
+        cfg = self.config
+        try:
+            acc = find_accelerator(gpu_name)
+            peak = acc.peak_tflops_for(cfg.dtype or acc.default_dtype())
+        except CarbonLLMError as e:
+            note = f"projection: no MFU or estimate for GPU {gpu_name!r} ({e}); give --gpu"
+            if note not in self._projection_notes:
+                self._projection_notes = [*self._projection_notes, note]
+            return None, None
+        if not self._estimate_tried:
+            self._estimate_tried = True
+            try:
+                est = estimate(params=cfg.params, tokens=total_tokens / cfg.nodes, gpu=acc.name, gpus=gpu_count,
+                               dtype=cfg.dtype, pue=cfg.pue, intensity=cfg.intensity_g_per_kwh)
+            except CarbonLLMError as e:
+                self._projection_notes = [*self._projection_notes, f"projection: no FLOP-model estimate ({e})"]
+            else:
+                a = est.assumptions
+                self._estimate = EstimateComparison(energy_kwh=est.energy_kwh, co2e_kg=est.co2e_kg,
+                                                    device_hours=est.device_hours, gpu=a.gpu, mfu=a.mfu or 0.0,
+                                                    power_w=a.power_w)
+        return peak, self._estimate
+
+
+def track(
+    *,
+    region: str | None = None,
+    intensity: float | str | None = None,
+    pue: float | str | None = None,
+    interval_s: float | str | None = None,
+    output_dir: str | Path | None = None,
+    gpu_ids: Sequence[str | int] | str | None = None,
+    total_tokens: float | str | None = None,
+    total_steps: float | str | None = None,
+    params: float | str | None = None,
+    gpu: str | None = None,
+    dtype: str | None = None,
+    progress_file: str | Path | None = None,
+    config: TrackConfig | None = None,
+    sensors: SensorSource | None = None,
+) -> Tracker:
+    """A :class:`Tracker` configured from these keywords > environment > config file > defaults.
+
+    Use it as ``with carbonllm.track(...) as t:``, as ``@carbonllm.track(...)``, or with
+    ``t.start()`` / ``t.stop()``. ``config`` (a resolved :class:`TrackConfig`) replaces every
+    other keyword; ``sensors`` (a list, or a function of the config returning a
+    :class:`~carbonllm.sensors.SensorSet`) replaces discovery, for tests. Raises
+    :class:`~carbonllm.errors.InputError` on bad values.
+    """
+    if config is None:
+        ids = [str(i) for i in gpu_ids] if isinstance(gpu_ids, (list, tuple)) else gpu_ids
+        config = resolve_config(dict(region=region, intensity_g_per_kwh=intensity, pue=pue, interval_s=interval_s,
+                                     output_dir=output_dir, gpu_ids=ids, total_tokens=total_tokens,
+                                     total_steps=total_steps, params=params, gpu=gpu, dtype=dtype,
+                                     progress_file=progress_file))
+    return Tracker(config, sensors)
+
+
+__all__ = ["Tracker", "Window", "default_output_dir", "prepare_output_dir", "read_progress_file", "track"]
