@@ -27,7 +27,7 @@ class _Fields:
     def __init__(self, config: Config, where: str) -> None:
         self.config, self.where = config, where
 
-    def int(self, *names: str, default: int | None = None) -> int:
+    def integer(self, *names: str, default: int | None = None) -> int:
         for name in names:
             value = self.config.get(name)
             if value is not None:
@@ -40,9 +40,9 @@ class _Fields:
         return default
 
     def opt_int(self, name: str) -> int | None:
-        return self.int(name) if self.config.get(name) is not None else None
+        return self.integer(name) if self.config.get(name) is not None else None
 
-    def bool(self, name: str, default: bool) -> bool:
+    def flag(self, name: str, default: bool) -> bool:
         value = self.config.get(name, default)
         if value is None:
             return default
@@ -50,7 +50,7 @@ class _Fields:
             raise ConfigError(f"{self.where}: field {name!r} must be true or false, not {value!r}")
         return value
 
-    def str(self, name: str, default: str) -> str:
+    def text(self, name: str, default: str) -> str:
         value = self.config.get(name)
         return value if isinstance(value, str) else default
 
@@ -64,16 +64,16 @@ def _llama_like(f: _Fields, name: str, **overrides: Any) -> Architecture:
     """Llama, Mistral, Mixtral, Qwen2, Gemma: RMSNorm, rotary, gated FFN, optional GQA."""
     fields: dict[str, Any] = dict(
         name=name,
-        n_layers=f.int("num_hidden_layers"),
-        d_model=f.int("hidden_size"),
-        n_heads=f.int("num_attention_heads"),
+        n_layers=f.integer("num_hidden_layers"),
+        d_model=f.integer("hidden_size"),
+        n_heads=f.integer("num_attention_heads"),
         n_kv_heads=f.opt_int("num_key_value_heads"),
         head_dim=f.opt_int("head_dim"),
-        d_ff=f.int("intermediate_size"),
-        vocab_size=f.int("vocab_size"),
-        context_length=f.int("max_position_embeddings"),
-        ffn_type=_gated(f.str("hidden_act", "silu")),
-        tied_embeddings=f.bool("tie_word_embeddings", False),
+        d_ff=f.integer("intermediate_size"),
+        vocab_size=f.integer("vocab_size"),
+        context_length=f.integer("max_position_embeddings"),
+        ffn_type=_gated(f.text("hidden_act", "silu")),
+        tied_embeddings=f.flag("tie_word_embeddings", False),
         bias=_llama_bias(f),
         norm="rmsnorm",
     )
@@ -84,15 +84,15 @@ def _llama_like(f: _Fields, name: str, **overrides: Any) -> Architecture:
 def _llama_bias(f: _Fields) -> str:
     """LlamaConfig: ``attention_bias`` puts biases on q, k, v and o; ``mlp_bias`` on the FFN (both
     default False, as in Llama 1/2/3). A bias on the FFN alone is not modelled."""
-    attention, mlp = f.bool("attention_bias", False), f.bool("mlp_bias", False)
+    attention, mlp = f.flag("attention_bias", False), f.flag("mlp_bias", False)
     if mlp and not attention:
         raise ConfigError(f"{f.where}: mlp_bias without attention_bias is not supported")
     return "all" if mlp else ("attention" if attention else "none")
 
 
 def _mixtral(f: _Fields, name: str) -> Architecture:
-    return _llama_like(f, name, moe_experts=f.int("num_local_experts"),
-                       moe_top_k=f.int("num_experts_per_tok"))
+    return _llama_like(f, name, moe_experts=f.integer("num_local_experts"),
+                       moe_top_k=f.integer("num_experts_per_tok"))
 
 
 def _qwen2(f: _Fields, name: str) -> Architecture:
@@ -100,48 +100,48 @@ def _qwen2(f: _Fields, name: str) -> Architecture:
 
 
 def _gemma(f: _Fields, name: str) -> Architecture:
-    act = f.str("hidden_activation", f.str("hidden_act", "gelu_pytorch_tanh"))
-    return _llama_like(f, name, ffn_type=_gated(act), tied_embeddings=f.bool("tie_word_embeddings", True))
+    act = f.text("hidden_activation", f.text("hidden_act", "gelu_pytorch_tanh"))
+    return _llama_like(f, name, ffn_type=_gated(act), tied_embeddings=f.flag("tie_word_embeddings", True))
 
 
 def _gpt2(f: _Fields, name: str) -> Architecture:
-    d = f.int("n_embd", "hidden_size")
-    positions = f.int("n_positions", "n_ctx", "max_position_embeddings")
-    act = f.str("activation_function", "gelu_new")
+    d = f.integer("n_embd", "hidden_size")
+    positions = f.integer("n_positions", "n_ctx", "max_position_embeddings")
+    act = f.text("activation_function", "gelu_new")
     return Architecture(
-        name=name, n_layers=f.int("n_layer", "num_hidden_layers"), d_model=d,
-        n_heads=f.int("n_head", "num_attention_heads"), d_ff=f.int("n_inner", default=4 * d),
-        vocab_size=f.int("vocab_size"), context_length=positions,
-        ffn_type="relu" if act == "relu" else "gelu", tied_embeddings=f.bool("tie_word_embeddings", True),
+        name=name, n_layers=f.integer("n_layer", "num_hidden_layers"), d_model=d,
+        n_heads=f.integer("n_head", "num_attention_heads"), d_ff=f.integer("n_inner", default=4 * d),
+        vocab_size=f.integer("vocab_size"), context_length=positions,
+        ffn_type="relu" if act == "relu" else "gelu", tied_embeddings=f.flag("tie_word_embeddings", True),
         bias="all", learned_positions=positions, norm="layernorm",
     )
 
 
 def _gpt_neox(f: _Fields, name: str) -> Architecture:
-    d = f.int("hidden_size")
+    d = f.integer("hidden_size")
     return Architecture(
-        name=name, n_layers=f.int("num_hidden_layers"), d_model=d, n_heads=f.int("num_attention_heads"),
-        d_ff=f.int("intermediate_size", default=4 * d), vocab_size=f.int("vocab_size"),
-        context_length=f.int("max_position_embeddings"), ffn_type="gelu",
-        tied_embeddings=f.bool("tie_word_embeddings", False),
-        bias="all" if f.bool("attention_bias", True) else "none", norm="layernorm",
+        name=name, n_layers=f.integer("num_hidden_layers"), d_model=d, n_heads=f.integer("num_attention_heads"),
+        d_ff=f.integer("intermediate_size", default=4 * d), vocab_size=f.integer("vocab_size"),
+        context_length=f.integer("max_position_embeddings"), ffn_type="gelu",
+        tied_embeddings=f.flag("tie_word_embeddings", False),
+        bias="all" if f.flag("attention_bias", True) else "none", norm="layernorm",
     )
 
 
 def _falcon(f: _Fields, name: str) -> Architecture:
-    d = f.int("hidden_size")
-    heads = f.int("num_attention_heads", "n_head")
-    new_arch = f.bool("new_decoder_architecture", False)
+    d = f.integer("hidden_size")
+    heads = f.integer("num_attention_heads", "n_head")
+    new_arch = f.flag("new_decoder_architecture", False)
     if new_arch:
-        kv = f.int("num_kv_heads", "n_head_kv", default=heads)
+        kv = f.integer("num_kv_heads", "n_head_kv", default=heads)
     else:
-        kv = 1 if f.bool("multi_query", True) else heads
-    parallel = f.bool("parallel_attn", True)
+        kv = 1 if f.flag("multi_query", True) else heads
+    parallel = f.flag("parallel_attn", True)
     return Architecture(
-        name=name, n_layers=f.int("num_hidden_layers", "n_layer"), d_model=d, n_heads=heads, n_kv_heads=kv,
-        d_ff=f.int("ffn_hidden_size", default=4 * d), vocab_size=f.int("vocab_size"),
-        context_length=f.int("max_position_embeddings", default=2048), ffn_type="gelu",
-        tied_embeddings=f.bool("tie_word_embeddings", True), bias="all" if f.bool("bias", False) else "none",
+        name=name, n_layers=f.integer("num_hidden_layers", "n_layer"), d_model=d, n_heads=heads, n_kv_heads=kv,
+        d_ff=f.integer("ffn_hidden_size", default=4 * d), vocab_size=f.integer("vocab_size"),
+        context_length=f.integer("max_position_embeddings", default=2048), ffn_type="gelu",
+        tied_embeddings=f.flag("tie_word_embeddings", True), bias="all" if f.flag("bias", False) else "none",
         norm="layernorm",
         # FalconDecoderLayer: two LayerNorms with new_decoder_architecture (ln_attn, ln_mlp), one
         # shared input LayerNorm for the old parallel block (Falcon-7B), two for a sequential block
@@ -151,16 +151,17 @@ def _falcon(f: _Fields, name: str) -> Architecture:
 
 def _deepseek_v3(f: _Fields, name: str) -> Architecture:
     return Architecture(
-        name=name, n_layers=f.int("num_hidden_layers"), d_model=f.int("hidden_size"),
-        n_heads=f.int("num_attention_heads"), d_ff=f.int("intermediate_size"), vocab_size=f.int("vocab_size"),
-        context_length=f.int("max_position_embeddings"), ffn_type="swiglu",
-        moe_experts=f.int("n_routed_experts"), moe_top_k=f.int("num_experts_per_tok"),
-        moe_shared_experts=f.int("n_shared_experts", default=0), moe_d_ff=f.int("moe_intermediate_size"),
-        moe_dense_layers=f.int("first_k_dense_replace", default=0), moe_router_bias=True,
-        tied_embeddings=f.bool("tie_word_embeddings", False), norm="rmsnorm",
-        mla=MLA(q_lora_rank=f.int("q_lora_rank", default=0), kv_lora_rank=f.int("kv_lora_rank"),
-                qk_nope_head_dim=f.int("qk_nope_head_dim"), qk_rope_head_dim=f.int("qk_rope_head_dim"),
-                v_head_dim=f.int("v_head_dim")),
+        name=name, n_layers=f.integer("num_hidden_layers"), d_model=f.integer("hidden_size"),
+        n_heads=f.integer("num_attention_heads"), d_ff=f.integer("intermediate_size"),
+        vocab_size=f.integer("vocab_size"),
+        context_length=f.integer("max_position_embeddings"), ffn_type="swiglu",
+        moe_experts=f.integer("n_routed_experts"), moe_top_k=f.integer("num_experts_per_tok"),
+        moe_shared_experts=f.integer("n_shared_experts", default=0), moe_d_ff=f.integer("moe_intermediate_size"),
+        moe_dense_layers=f.integer("first_k_dense_replace", default=0), moe_router_bias=True,
+        tied_embeddings=f.flag("tie_word_embeddings", False), norm="rmsnorm",
+        mla=MLA(q_lora_rank=f.integer("q_lora_rank", default=0), kv_lora_rank=f.integer("kv_lora_rank"),
+                qk_nope_head_dim=f.integer("qk_nope_head_dim"), qk_rope_head_dim=f.integer("qk_rope_head_dim"),
+                v_head_dim=f.integer("v_head_dim")),
     )
 
 

@@ -49,6 +49,10 @@ def _summary(count: FlopCount, tokens: float | None) -> dict[str, Any]:
     return summary
 
 
+def _short(value: float) -> str:
+    return si(value).replace(" ", "")
+
+
 def render_table(count: FlopCount, tokens: float | None) -> None:
     """The per-layer table and the detailed-vs-6N summary, with rich."""
     from rich.console import Console
@@ -57,25 +61,23 @@ def render_table(count: FlopCount, tokens: float | None) -> None:
 
     console = Console()
     moe = count.params != count.active_params
-    title = (f"{count.model}: {grouped(count.params)} parameters"
-             + (f" ({grouped(count.active_params)} active per token)" if moe else "")
-             + f", seq {count.seq_len}")
-    table = Table(title=escape(title), show_header=True, header_style="bold")
-    table.add_column("block")
-    table.add_column("component")
-    table.add_column("params / layer", justify="right")
-    table.add_column("params", justify="right")
-    table.add_column("fwd FLOPs/token / layer", justify="right")
-    table.add_column("train FLOPs/token", justify="right")
-    table.add_column("share", justify="right")
-    table.add_column("fwd / layer", style="dim")
+    title = (f"{count.model}: {grouped(count.params)} params"
+             + (f" ({grouped(count.active_params)} active)" if moe else "")
+             + f", seq {count.seq_len}; FLOPs per token")
+    caption = "params/layer and fwd/layer: one layer of the block; train total: fwd+bwd over all its layers"
+    table = Table(title=escape(title), caption=caption, show_header=True, header_style="bold")
+    table.add_column("component", ratio=1)
+    for column in ("params/layer", "fwd/layer", "train total", "share"):
+        table.add_column(column, justify="right", no_wrap=True)
+    block = None
     for c in count.components:
-        block = c.block if c.layers == 1 else f"{c.block} ×{c.layers}"
-        params = grouped(c.params) if c.params == c.active_params else (
-            f"{grouped(c.params)} ({grouped(c.active_params)} active)")
-        table.add_row(escape(block), escape(c.component), grouped(c.params_per_layer), params,
-                      si(c.forward_flops_per_token_per_layer), si(c.training_flops_per_token),
-                      f"{c.share:.1%}", escape(c.formula))
+        if c.block != block:  # one heading row per block of identical layers
+            block = c.block
+            table.add_row(f"[bold]{escape(block if c.layers == 1 else f'{block} ×{c.layers}')}[/bold]")
+        params = _short(c.params_per_layer) if c.params == c.active_params else (
+            f"{_short(c.params_per_layer)} ({_short(c.active_params_per_layer)} act.)")
+        table.add_row("  " + escape(c.component), params, _short(c.forward_flops_per_token_per_layer),
+                      _short(c.training_flops_per_token), f"{c.share:.1%}")
     console.print(table)
 
     summary = Table(show_header=False, box=None)
@@ -127,8 +129,8 @@ def _list_presets(fmt: str) -> None:
                             ("d", "right"), ("H/KV", "right"), ("FFN", "left"), ("seq", "right")):
         table.add_column(column, justify=justify, no_wrap=column == "name")  # type: ignore[arg-type]
     for r in rows:
-        table.add_row(escape(str(r["name"])), si(r["params"]).replace(" ", ""),
-                      si(r["active_params"]).replace(" ", ""), str(r["layers"]),
+        table.add_row(escape(str(r["name"])), _short(float(r["params"])),  # type: ignore[arg-type]
+                      _short(float(r["active_params"])), str(r["layers"]),  # type: ignore[arg-type]
                       str(r["d_model"]), f"{r['heads']}/{r['kv_heads']}", escape(str(r["ffn"])), str(r["seq_len"]))
     Console().print(table)
 
