@@ -1,0 +1,102 @@
+"""The run format: load_run, merge_runs (hand-computed), corrupt and foreign files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from carbonllm.errors import DataTableError, InputError
+from carbonllm.runs import FORMAT, load_run, load_samples, merge_runs
+
+
+def node(host: str, rank: int, gpu_kwh: float, cpu_kwh: float, ram_kwh: float, start: str, end: str,
+         duration_s: float, pue: float = 1.2, intensity: float = 400.0, complete: bool = True,
+         gpus: int = 2, exit_status: int | None = 0) -> dict:
+    energy = gpu_kwh + cpu_kwh + ram_kwh
+    devices = [{"device": f"gpu:{i}", "component": "gpu", "name": "NVIDIA H100 80GB HBM3",
+                "energy_kwh": gpu_kwh / gpus, "method": "nvml-counter", "samples": 10, "errors": []}
+               for i in range(gpus)]
+    devices += [{"device": "cpu:0", "component": "cpu", "name": "package-0", "energy_kwh": cpu_kwh,
+                 "method": "rapl", "samples": 10, "errors": []},
+                {"device": "ram", "component": "ram", "name": "RAM", "energy_kwh": ram_kwh,
+                 "method": "ram-model", "samples": 10, "errors": []}]
+    return {
+        "format": FORMAT, "carbonllm_version": "0.1.0", "run_id": "slurm-42", "host": host, "node_rank": rank,
+        "command": ["python", "train.py"], "exit_status": exit_status, "started_at": start, "ended_at": end,
+        "duration_s": duration_s, "devices": devices,
+        "energy_kwh_by_component": {"gpu": gpu_kwh, "cpu": cpu_kwh, "ram": ram_kwh},
+        "energy_kwh": energy, "pue": pue, "facility_energy_kwh": energy * pue, "region": "FRA",
+        "region_name": "France", "region_is_default": False, "intensity_g_per_kwh": intensity,
+        "intensity_year": 2023, "intensity_source": "test", "co2e_kg": energy * pue * intensity / 1000,
+        "method": "measured", "gpu_count": gpus, "gpu_name": "NVIDIA H100 80GB HBM3",
+        "gpu_hours": duration_s / 3600 * gpus, "projection": None, "complete": complete,
+    }
+
+
+def write(directory: Path, data: dict) -> Path:
+    path = directory / f"{data['host']}-node{data['node_rank']}.summary.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_merge_two_nodes_hand_computed(tmp_path: Path) -> None:
+    write(tmp_path, node("a", 0, 10.0, 1.0, 0.5, "2025-01-01T00:00:00Z", "2025-01-01T01:00:00Z", 3600.0))
+    write(tmp_path, node("b", 1, 12.0, 2.0, 0.5, "2025-01-01T00:00:10Z", "2025-01-01T01:00:20Z", 3610.0))
+    m = merge_runs(tmp_path)
+    assert m.node_count == 2 and m.node_rank is None and m.host == "a,b"
+    assert m.energy_kwh_by_component == {"gpu": pytest.approx(22.0), "cpu": pytest.approx(3.0),
+                                         "ram": pytest.approx(1.0)}
+    assert m.energy_kwh == pytest.approx(26.0)  # 11.5 + 14.5
+    assert m.facility_energy_kwh == pytest.approx(31.2)  # 26 × 1.2
+    assert m.pue == pytest.approx(1.2)
+    assert m.co2e_kg == pytest.approx(12.48)  # 31.2 kWh × 400 g/kWh
+    assert m.intensity_g_per_kwh == pytest.approx(400.0)
+    assert m.duration_s == pytest.approx(3620.0)  # 00:00:00 → 01:00:20
+    assert m.gpu_hours == pytest.approx(2.0 + 3610 / 3600 * 2)  # summed over nodes
+    assert m.gpu_count == 4 and m.gpu_name == "NVIDIA H100 80GB HBM3"
+    assert {(d.host, d.device) for d in m.devices} >= {("a", "gpu:0"), ("b", "gpu:1")}
+    assert m.complete and m.exit_status == 0 and m.run_id == "slurm-42"
+    assert load_run(tmp_path) == m  # a directory is merged
+
+
+def test_merge_is_incomplete_if_any_node_is(tmp_path: Path) -> None:
+    write(tmp_path, node("a", 0, 1, 0, 0, "2025-01-01T00:00:00Z", "2025-01-01T00:01:00Z", 60))
+    write(tmp_path, node("b", 1, 1, 0, 0, "2025-01-01T00:00:00Z", "2025-01-01T00:01:00Z", 60, complete=False,
+                         exit_status=None))
+    m = merge_runs(tmp_path)
+    assert not m.complete and m.exit_status is None
+    assert any("incomplete" in n for n in m.notes)
+
+
+def test_load_run_rejects_foreign_and_corrupt_files(tmp_path: Path) -> None:
+    (tmp_path / "x.json").write_text('{"hello": 1}')
+    with pytest.raises(InputError, match="not a carbonllm run summary"):
+        load_run(tmp_path / "x.json")
+    (tmp_path / "y.json").write_text("{not json")
+    with pytest.raises(DataTableError, match="not JSON"):
+        load_run(tmp_path / "y.json")
+    bad = node("a", 0, 1, 0, 0, "2025-01-01T00:00:00Z", "2025-01-01T00:01:00Z", 60)
+    bad["energy_kwh"] = "lots"
+    (tmp_path / "z.json").write_text(json.dumps(bad))
+    with pytest.raises(DataTableError, match="corrupt.*energy_kwh"):
+        load_run(tmp_path / "z.json")
+    with pytest.raises(InputError, match="does not exist"):
+        load_run(tmp_path / "missing.json")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(InputError, match="no carbonllm run summary"):
+        merge_runs(empty)
+
+
+def test_truncated_sample_lines_are_skipped_and_reported(tmp_path: Path) -> None:
+    data = node("h", 0, 1, 0, 0, "2025-01-01T00:00:00Z", "2025-01-01T00:01:00Z", 60, complete=False)
+    path = write(tmp_path, data)
+    good = {"time_unix": 1.0, "elapsed_s": 0.0, "device": "gpu:0", "component": "gpu", "energy_j": 0.0,
+            "power_w": None, "method": "nvml-counter", "error": None}
+    (tmp_path / "h-node0.samples.jsonl").write_text(json.dumps(good) + "\n" + '{"time_unix": 2.0, "elap')
+    records, skipped = load_samples(tmp_path / "h-node0.samples.jsonl")
+    assert records == [good] and skipped == 1
+    summary = load_run(path)
+    assert any("skipped 1 truncated" in n for n in summary.notes)
