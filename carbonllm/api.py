@@ -9,6 +9,7 @@ subclass whose message is the one line the CLI prints.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict
 
@@ -109,7 +110,7 @@ def _devices(value: Number | None) -> int | None:
     return int(number)
 
 
-def _check_conflicts(given: dict[str, object], *pairs: tuple[str, str]) -> None:
+def _check_conflicts(given: Mapping[str, object], *pairs: tuple[str, str]) -> None:
     for a, b in pairs:
         if given.get(a) is not None and given.get(b) is not None:
             raise InputError(f"--{a.replace('_', '-')} and --{b.replace('_', '-')} cannot be "

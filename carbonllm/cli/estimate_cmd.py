@@ -6,7 +6,8 @@ import click
 
 from carbonllm.api import Estimate
 from carbonllm.api import estimate as run_estimate
-from carbonllm.cli.output import FORMATS, QUANTITY, echo_csv, echo_json, grouped, si
+from carbonllm.cli.output import FORMATS, QUANTITY, echo_csv, echo_json, grouped
+from carbonllm.units import KG_PER_TONNE
 
 
 def _range(low: float, central: float, high: float, decimals: int = 1) -> str:
@@ -64,8 +65,9 @@ def render_table(result: Estimate) -> None:
     if a.embodied_source:
         assumed.add_row("embodied", "amortised per device-hour", a.embodied_source)
     console.print(assumed)
-    console.print(f"CO2e ≈ {si(result.co2e_kg * 1000, 'g')} "
-                  "(operational, location-based; estimated, not measured)")
+    tonnes = result.co2e_kg / KG_PER_TONNE
+    console.print(f"operational CO2e ≈ {tonnes:,.3g} t ({tonnes * 1000:,.0f} kg); "
+                  "location-based, estimated (not measured)")
 
 
 @click.command("estimate")
