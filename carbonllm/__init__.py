@@ -30,6 +30,15 @@ _EXPORTS: dict[str, str] = {
     "find_zone": "carbonllm.tables",
     "hardware_table": "carbonllm.tables",
     "grid_table": "carbonllm.tables",
+    # FLOP model and planner
+    "Architecture": "carbonllm.architecture",
+    "FlopCount": "carbonllm.flops",
+    "count_flops": "carbonllm.flops",
+    "find_architecture": "carbonllm.presets",
+    "find_preset": "carbonllm.presets",
+    "load_config": "carbonllm.hf_config",
+    "Plan": "carbonllm.planner",
+    "plan_budget": "carbonllm.planner",
     # errors
     "CarbonLLMError": "carbonllm.errors",
     "InputError": "carbonllm.errors",
@@ -43,7 +52,38 @@ _EXPORTS: dict[str, str] = {
     "DevicePermissionError": "carbonllm.errors",
 }
 
-__all__ = ["__version__", *sorted(_EXPORTS)]
+__all__ = [
+    "__version__",
+    "Accelerator",
+    "Architecture",
+    "Assumptions",
+    "CarbonLLMError",
+    "ConfigError",
+    "DataTableError",
+    "DevicePermissionError",
+    "DeviceUnavailableError",
+    "Estimate",
+    "FlopCount",
+    "GridZone",
+    "InputError",
+    "MeasurementError",
+    "Plan",
+    "Span",
+    "UnknownHardwareError",
+    "UnknownModelError",
+    "UnknownRegionError",
+    "count_flops",
+    "estimate",
+    "find_accelerator",
+    "find_architecture",
+    "find_preset",
+    "find_zone",
+    "grid_table",
+    "hardware_table",
+    "load_config",
+    "plan_budget",
+    "training_flops_6nd",
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -61,6 +101,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from carbonllm.api import Assumptions, Estimate, estimate
+    from carbonllm.architecture import Architecture
     from carbonllm.assumptions import Span
     from carbonllm.errors import (
         CarbonLLMError,
@@ -75,6 +116,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         UnknownRegionError,
     )
     from carbonllm.estimator import training_flops_6nd
+    from carbonllm.flops import FlopCount, count_flops
     from carbonllm.grid import GridZone
     from carbonllm.hardware import Accelerator
+    from carbonllm.hf_config import load_config
+    from carbonllm.planner import Plan, plan_budget
+    from carbonllm.presets import find_architecture, find_preset
     from carbonllm.tables import find_accelerator, find_zone, grid_table, hardware_table

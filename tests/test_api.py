@@ -125,14 +125,16 @@ def test_unknown_region_suggests_nearest():
 
 
 PUBLIC_API = [
-    "__version__", "Accelerator", "Assumptions", "CarbonLLMError", "ConfigError", "DataTableError",
-    "DevicePermissionError", "DeviceUnavailableError", "Estimate", "GridZone", "InputError", "MeasurementError",
-    "Span", "UnknownHardwareError", "UnknownModelError", "UnknownRegionError", "estimate", "find_accelerator",
-    "find_zone", "grid_table", "hardware_table", "training_flops_6nd",
+    "__version__", "Accelerator", "Architecture", "Assumptions", "CarbonLLMError", "ConfigError", "DataTableError",
+    "DevicePermissionError", "DeviceUnavailableError", "Estimate", "FlopCount", "GridZone", "InputError",
+    "MeasurementError", "Plan", "Span", "UnknownHardwareError", "UnknownModelError", "UnknownRegionError",
+    "count_flops", "estimate", "find_accelerator", "find_architecture", "find_preset", "find_zone", "grid_table",
+    "hardware_table", "load_config", "plan_budget", "training_flops_6nd",
 ]
 
 
 def test_public_api_is_pinned():
     assert carbonllm.__all__ == PUBLIC_API
+    assert sorted(carbonllm._EXPORTS) == PUBLIC_API[1:]  # every public name is importable lazily
     for name in carbonllm.__all__:
         assert getattr(carbonllm, name) is not None
