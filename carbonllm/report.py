@@ -358,9 +358,9 @@ def statement_facts(data: ReportData) -> list[tuple[str, str]]:
     energy = energy_text(data.energy_kwh)
     if data.it_energy_kwh is not None and data.pue is not None:
         energy += f" (IT energy {energy_text(data.it_energy_kwh)} x PUE {data.pue:g})"
-    if data.energy_kwh_by_component and data.kind != "estimate":
-        energy += "; IT energy by component: " + ", ".join(
-            f"{k} {energy_text(v)}" for k, v in sorted(data.energy_kwh_by_component.items()))
+    components = {k: v for k, v in sorted(data.energy_kwh_by_component.items()) if v}
+    if components and data.kind != "estimate":
+        energy += "; IT energy by component: " + ", ".join(f"{k} {energy_text(v)}" for k, v in components.items())
     facts.append(("Energy", energy))
     facts.append(("Grid intensity", _intensity_sentence(data)))
     co2 = f"{mass_text(data.co2e_kg)} operational, location-based{_range_text(data)}"
@@ -372,6 +372,9 @@ def statement_facts(data: ReportData) -> list[tuple[str, str]]:
         how = f"Measured with {data.produced_by}"
     if data.measurement_methods:
         how += " (" + "; ".join(data.measurement_methods) + ")"
+        modelled = [m.split(":")[0] for m in data.measurement_methods if "model" in m.split(":", 1)[-1]]
+        if modelled:
+            how += f"; {', '.join(modelled)} from a power model, not metered"
     how += f"; reported with carbonllm {__version__}"
     facts.append(("Method", how))
     if data.assumptions:
