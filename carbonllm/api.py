@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
@@ -18,6 +19,9 @@ from carbonllm.errors import InputError
 from carbonllm.estimator import Embodied, RunSpec, calculate, training_flops_6nd
 from carbonllm.quantities import parse_quantity, require_positive
 from carbonllm.tables import find_accelerator, find_zone, mfu_defaults
+
+if TYPE_CHECKING:  # the FLOP model is imported only when --model/--config is used
+    from carbonllm.architecture import Architecture
 
 DEFAULT_GPU = "A100"
 
@@ -139,7 +143,7 @@ def resolve_flops(
 FLOP_METHODS = ("6nd", "detailed")
 
 
-def resolve_architecture(model: str | None, config: str | None) -> object | None:
+def resolve_architecture(model: str | None, config: str | None) -> Architecture | None:
     """The :class:`~carbonllm.architecture.Architecture` of a preset name or a config.json path."""
     if model is not None:
         from carbonllm.presets import find_architecture
@@ -153,7 +157,7 @@ def resolve_architecture(model: str | None, config: str | None) -> object | None
 
 
 def architecture_flops(
-    arch: object, tokens: float | None, seq_len: Number | None, flop_method: str | None
+    arch: Architecture, tokens: float | None, seq_len: Number | None, flop_method: str | None
 ) -> tuple[float, str]:
     """Training FLOPs of ``tokens`` tokens through ``arch`` and a label naming the method.
 
@@ -161,11 +165,8 @@ def architecture_flops(
     architecture's training context), without causal halving (PaLM App. B); ``6nd`` is 6·N·D with
     N the parameters active per token. See :mod:`carbonllm.flops`.
     """
-    from carbonllm.architecture import Architecture
     from carbonllm.flops import count_flops
 
-    if not isinstance(arch, Architecture):
-        raise TypeError("arch must be an Architecture")
     if tokens is None:
         raise InputError("--model and --config need --tokens (training tokens D)")
     method = (flop_method or "detailed").lower()
