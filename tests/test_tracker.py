@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from carbonllm.config import resolve_config
 from carbonllm.errors import InputError, UnknownRegionError
@@ -60,7 +61,7 @@ def test_windows_are_frozen_measurements_with_units_in_names(tmp_path: Path) -> 
     assert m.energy_kwh_by_device == {"gpu:0": pytest.approx(0.001), "cpu:0": pytest.approx(0.0001)}
     assert m.energy_kwh == pytest.approx(0.0011)
     assert m.co2e_kg == pytest.approx(0.0011 * 100 / 1000)
-    with pytest.raises(Exception):  # frozen
+    with pytest.raises(ValidationError):  # frozen
         m.energy_kwh = 0  # type: ignore[misc]
     assert [x.name for x in t.result.windows] == ["epoch-3"]
 

@@ -216,13 +216,18 @@ def run_child(tracker: Tracker, command: list[str]) -> int:
 
 
 def process_exists(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie, exited but not yet reaped, is not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True  # it exists, owned by someone else
-    return True
+        pass  # it exists, owned by someone else
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no procfs (macOS): os.kill said it exists
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
 def watch_pid(tracker: Tracker, pid: int) -> int:
@@ -245,7 +250,8 @@ def watch_pid(tracker: Tracker, pid: int) -> int:
 
 @click.command("track", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @click.option("--region", help="Grid zone: country code or name, US-CA, aws:us-east-1 … (default world).")
-@click.option("--intensity", type=QUANTITY, help="Grid carbon intensity in gCO2e/kWh (instead of --region).")
+@click.option("--intensity", "intensity_g_per_kwh", type=QUANTITY,
+              help="Grid carbon intensity in gCO2e/kWh (instead of --region).")
 @click.option("--pue", type=QUANTITY, help="Power usage effectiveness >= 1; facility = measured IT energy × PUE "
               "(default 1.2, as the estimator).")
 @click.option("--interval", "interval_s", type=QUANTITY, help="Seconds between samples (default 2).")

@@ -1,0 +1,219 @@
+"""``carbonllm track`` end to end: the installed console script around real child processes.
+
+RAPL is faked by pointing ``CARBONLLM_RAPL_ROOT`` at a temporary tree (so the runs are fast and
+need no codecarbon); a machine with NVIDIA GPUs also measures them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from carbonllm.runs import load_run
+
+CARBONLLM = shutil.which("carbonllm") or str(Path(sys.executable).parent / "carbonllm")
+PY = sys.executable
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    rapl = tmp_path / "rapl" / "intel-rapl:0"
+    rapl.mkdir(parents=True)
+    (rapl / "name").write_text("package-0\n")
+    (rapl / "energy_uj").write_text("1000000\n")
+    (rapl / "max_energy_range_uj").write_text("262143328850\n")
+    dram = tmp_path / "rapl" / "intel-rapl:0:0"
+    dram.mkdir()
+    (dram / "name").write_text("dram\n")
+    (dram / "energy_uj").write_text("5000\n")
+    e = {k: v for k, v in os.environ.items() if not k.startswith(("CARBONLLM_", "LOCAL_RANK", "SLURM_"))}
+    e.update(CARBONLLM_RAPL_ROOT=str(tmp_path / "rapl"), HOME=str(tmp_path / "home"))
+    return e
+
+
+def carbonllm(args: list[str], env: dict[str, str], cwd: Path, **kw: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([CARBONLLM, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60,
+                          **kw)  # type: ignore[call-overload]
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def test_exit_status_passes_through_and_summary_is_written(tmp_path: Path, env: dict[str, str]) -> None:
+    out = tmp_path / "out"
+    r = carbonllm(["track", "--intensity", "300", "--interval", "0.05", "--output", str(out), "--format", "json",
+                   "--", PY, "-c", "import sys, time; time.sleep(0.3); sys.exit(3)"], env, tmp_path)
+    assert r.returncode == 3, r.stderr
+    printed = json.loads(r.stdout)
+    summary = load_run(next(out.glob("*-node0.summary.json")))
+    assert summary.complete and summary.exit_status == 3 and summary.command[-1].endswith("sys.exit(3)")
+    assert printed["energy_kwh"] == pytest.approx(summary.energy_kwh)
+    methods = {d.device: d.method for d in summary.devices}
+    assert methods["cpu:0"] == "rapl" and methods["ram:0"] == "rapl"
+    lines = (out / summary.samples_file).read_text().splitlines()
+    assert len(lines) >= 2 * 3  # baseline, some intervals, final; two devices each
+    assert summary.region == "custom" and summary.co2e_kg == pytest.approx(
+        summary.energy_kwh * summary.pue * 300 / 1000)
+
+
+def test_default_region_is_said(tmp_path: Path, env: dict[str, str]) -> None:
+    r = carbonllm(["track", "--interval", "0.05", "--output", str(tmp_path / "o"), "--", PY, "-c", "pass"],
+                  env, tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "DEFAULT" in r.stderr and "world" in r.stderr
+    assert load_run(tmp_path / "o").region_is_default
+
+
+def test_sigterm_is_forwarded_to_the_child(tmp_path: Path, env: dict[str, str]) -> None:
+    ready, marker = tmp_path / "ready", tmp_path / "got-sigterm"
+    child = (
+        "import signal, sys, time, pathlib\n"
+        f"def bye(signum, frame):\n    pathlib.Path({str(marker)!r}).write_text(str(signum))\n    sys.exit(7)\n"
+        "signal.signal(signal.SIGTERM, bye)\n"
+        f"pathlib.Path({str(ready)!r}).write_text('x')\n"
+        "time.sleep(30)\n"
+    )
+    out = tmp_path / "out"
+    proc = subprocess.Popen([CARBONLLM, "track", "--intensity", "1", "--interval", "0.05", "--output", str(out),
+                             "--", PY, "-c", child], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while not ready.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=30)
+    assert marker.read_text() == str(int(signal.SIGTERM))
+    assert proc.returncode == 7
+    summary = load_run(out)
+    assert summary.complete and summary.exit_status == 7
+
+
+def test_child_killed_by_a_signal_exits_128_plus_n(tmp_path: Path, env: dict[str, str]) -> None:
+    r = carbonllm(["track", "--intensity", "1", "--interval", "0.05", "--output", str(tmp_path / "o"), "--", PY,
+                   "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"], env, tmp_path)
+    assert r.returncode == 128 + 9
+    summary = load_run(tmp_path / "o")
+    assert summary.complete and summary.exit_status == 137
+
+
+def test_kill_9_of_the_tracker_leaves_samples_and_a_provisional_summary(tmp_path: Path, env: dict[str, str]) -> None:
+    out = tmp_path / "out"
+    proc = subprocess.Popen([CARBONLLM, "track", "--intensity", "1", "--interval", "0.05", "--output", str(out),
+                             "--", PY, "-c", "import time; time.sleep(30)"], env=env, cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    samples: list[str] = []
+    while time.monotonic() < deadline:
+        files = list(out.glob("*.samples.jsonl"))
+        samples = files[0].read_text().splitlines() if files else []
+        if len(samples) >= 10:
+            break
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    summary_file = next(out.glob("*.summary.json"))
+    summary = load_run(summary_file)
+    try:
+        assert not summary.complete and summary.pid is not None
+        assert any("incomplete" in n for n in summary.notes)
+        assert len(samples) >= 10
+        assert all(json.loads(line)["device"] for line in samples[:-1])
+    finally:
+        if summary.pid:
+            os.kill(summary.pid, signal.SIGKILL)  # the orphaned child
+
+
+def test_command_not_found_exits_127_with_one_line(tmp_path: Path, env: dict[str, str]) -> None:
+    r = carbonllm(["track", "--intensity", "1", "--output", str(tmp_path / "o"), "--", "no-such-command-xyz"],
+                  env, tmp_path)
+    assert r.returncode == 127
+    assert "no-such-command-xyz: command not found" in one_line_error(r)
+    assert not (tmp_path / "o").exists()
+
+
+def test_unwritable_output_fails_before_the_run(tmp_path: Path, env: dict[str, str]) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    marker = tmp_path / "ran"
+    r = carbonllm(["track", "--intensity", "1", "--output", str(blocker / "sub"), "--", PY, "-c",
+                   f"open({str(marker)!r}, 'w')"], env, tmp_path)
+    assert r.returncode == 2
+    assert "cannot write to output directory" in one_line_error(r)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--region", "Atlantis"], "unknown region 'Atlantis'"),
+        (["--interval", "0"], "--interval must be greater than 0"),
+        (["--interval", "-1"], "--interval must be greater than 0"),
+        (["--pid", "999999999"], "no such process"),
+        (["--gpu-ids", "7"], "NVML"),
+        (["--pue", "0.5"], "--pue must be >= 1"),
+        ([], "give a command after --"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, env: dict[str, str], args: list[str],
+                                          expected: str) -> None:
+    command = [] if "--pid" in args or not args else ["--", PY, "-c", "pass"]
+    r = carbonllm(["track", "--output", str(tmp_path / "o"), *args, *command], env, tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert expected in one_line_error(r)
+
+
+def test_attach_to_a_running_pid(tmp_path: Path, env: dict[str, str]) -> None:
+    target = subprocess.Popen([PY, "-c", "import time; time.sleep(0.5)"])
+    r = carbonllm(["track", "--pid", str(target.pid), "--intensity", "1", "--interval", "0.05", "--output",
+                   str(tmp_path / "o")], env, tmp_path)
+    target.wait()
+    assert r.returncode == 0, r.stderr
+    summary = load_run(tmp_path / "o")
+    assert summary.pid == target.pid and summary.command is None and summary.complete
+
+
+def test_other_local_ranks_run_the_command_without_measuring(tmp_path: Path, env: dict[str, str]) -> None:
+    r = carbonllm(["track", "--intensity", "1", "--output", str(tmp_path / "o"), "--", PY, "-c",
+                   "import sys; sys.exit(4)"], {**env, "LOCAL_RANK": "1"}, tmp_path)
+    assert r.returncode == 4
+    assert "not measuring" in r.stderr and not (tmp_path / "o").exists()
+
+
+def test_progress_file_and_projection_on_the_cli(tmp_path: Path, env: dict[str, str]) -> None:
+    progress = tmp_path / "progress"
+    child = f"import time, pathlib\np = pathlib.Path({str(progress)!r})\nfor i in range(1, 6):\n" \
+            "    p.write_text(str(i * 100)); time.sleep(0.05)\n"
+    r = carbonllm(["track", "--intensity", "1", "--interval", "0.05", "--output", str(tmp_path / "o"),
+                   "--total-tokens", "1000", "--progress-file", str(progress), "--", PY, "-c", child], env, tmp_path)
+    assert r.returncode == 0, r.stderr
+    p = load_run(tmp_path / "o").projection
+    assert p is not None and p.done == 500 and p.fraction_done == 0.5
+    assert p.projected_energy_kwh == pytest.approx(2 * p.measured_energy_kwh)
+
+
+def test_merge_prints_the_merged_run(tmp_path: Path, env: dict[str, str]) -> None:
+    out = tmp_path / "shared"
+    for rank in ("0", "1"):
+        r = carbonllm(["track", "--intensity", "100", "--interval", "0.05", "--output", str(out), "--", PY, "-c",
+                       "pass"], {**env, "NODE_RANK": rank}, tmp_path)
+        assert r.returncode == 0, r.stderr
+    assert len(list(out.glob("*.summary.json"))) == 2
+    r = carbonllm(["track", "--merge", str(out), "--format", "json"], env, tmp_path)
+    assert r.returncode == 0, r.stderr
+    merged = json.loads(r.stdout)
+    nodes = [load_run(f) for f in sorted(out.glob("*.summary.json"))]
+    assert merged["node_count"] == 2
+    assert merged["energy_kwh"] == pytest.approx(sum(n.energy_kwh for n in nodes))
+    assert merged["co2e_kg"] == pytest.approx(sum(n.co2e_kg for n in nodes))
