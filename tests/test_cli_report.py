@@ -93,7 +93,7 @@ def test_a_summary_file_and_every_format(run_cli, tmp_path: Path):
     (cc,) = csv.DictReader(io.StringIO(outputs["codecarbon-csv"]))
     assert list(cc) == list(CODECARBON_COLUMNS)
     assert float(cc["emissions"]) == pytest.approx(0.12) and float(cc["energy_consumed"]) == pytest.approx(2.4)
-    assert cc["country_iso_code"] == "FRA" and cc["timestamp"] == "2026-01-01T13:00:00+00:00"
+    assert cc["country_iso_code"] == "FRA" and cc["timestamp"] == "2026-01-01T13:00:00"  # codecarbon's format, in UTC
 
 
 def test_codecarbon_csv_output_reads_back_through_report(run_cli, tmp_path: Path, estimate_json: Path):

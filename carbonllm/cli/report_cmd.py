@@ -18,7 +18,14 @@ def _codecarbon_csv(data: ReportData) -> str:
 
     from carbonllm.codecarbon_io import codecarbon_row, location_columns, render_codecarbon_csv
 
-    timestamp = data.ended_at or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    # codecarbon writes "%Y-%m-%dT%H:%M:%S" without a zone; ours is the run's end in UTC
+    ended = data.ended_at
+    try:
+        end = datetime.fromisoformat(ended.replace("Z", "+00:00")) if ended else datetime.now(timezone.utc)
+    except ValueError:  # a codecarbon file's own timestamp, kept as it was written
+        timestamp = str(data.ended_at)
+    else:
+        timestamp = (end.astimezone(timezone.utc) if end.tzinfo else end).strftime("%Y-%m-%dT%H:%M:%S")
     return render_codecarbon_csv([codecarbon_row(data, timestamp=timestamp, **location_columns(data))])
 
 
