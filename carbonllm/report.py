@@ -426,9 +426,9 @@ def _yaml_string(text: str) -> str:
 def model_card_source(data: ReportData) -> str:
     """The ``source`` field: which tool, and whether measured or estimated."""
     if data.kind == "codecarbon":
-        return f"{data.produced_by} (measured; reported with carbonllm {__version__})"
+        return f"{data.produced_by} ({data.method}; read from a codecarbon emissions.csv by carbonllm {__version__})"
     if data.method == "measured":
-        return f"carbonllm {__version__} (measured with carbonllm track)"
+        return f"carbonllm {__version__} (measured with the carbonllm tracker)"
     return f"carbonllm {__version__} (estimated from FLOPs, hardware power, PUE and grid intensity; not measured)"
 
 
