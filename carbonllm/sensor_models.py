@@ -101,7 +101,8 @@ def codecarbon_cpu(make_cpu: bool = True) -> tuple[CpuModelInfo, Any]:
         max_power_w = float(tdp.tdp) * sockets
         cpu = None
         if make_cpu:
-            cpu = CPU.from_utils(".", MODE_CPU_LOAD, tdp.model, max_power_w, tracking_mode="machine")
+            cpu = CPU.from_utils(".", MODE_CPU_LOAD, tdp.model, max_power_w,  # type: ignore[arg-type]
+                                 tracking_mode="machine")
             cpu.start()
         info = CpuModelInfo(model=str(tdp.model), tdp_w=float(tdp.tdp), sockets=sockets,
                             max_power_w=max_power_w, matched=True)
@@ -203,7 +204,7 @@ class CodecarbonModels:
 class _ModelSensor:
     """Integrates a modelled power over time: energy += power × dt at each read."""
 
-    energy_range_j = None
+    energy_range_j: float | None = None
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
@@ -241,7 +242,7 @@ class CpuModelSensor(_ModelSensor):
     """The whole machine's CPUs, modelled by codecarbon (see the module docstring)."""
 
     device = "cpu:0"
-    component = "cpu"
+    component: str = "cpu"
     method = "codecarbon-cpu-model"
 
     def __init__(self, models: CodecarbonModels, clock: Callable[[], float] = time.monotonic) -> None:
@@ -262,7 +263,7 @@ class RamModelSensor(_ModelSensor):
     """The machine's RAM, modelled by codecarbon 3.x (see the module docstring)."""
 
     device = "ram"
-    component = "ram"
+    component: str = "ram"
     method = "ram-model"
 
     def __init__(self, models: CodecarbonModels | None, clock: Callable[[], float] = time.monotonic,

@@ -44,7 +44,7 @@ class Sensor(Protocol):
     """One device that can be read. Read-only: nothing here changes the device."""
 
     device: str  # "gpu:0", "cpu:0", "ram", "ram:0"
-    component: Component
+    component: str  # "gpu", "cpu" or "ram"
     name: str  # "NVIDIA H100 80GB HBM3", "package-0", ...
     method: str  # one of METHODS
     energy_range_j: float | None  # where the counter wraps back to 0, if it does
@@ -90,7 +90,7 @@ class FakeSensor:
         self.method = method
         self.energy_range_j = energy_range_j
         self._energies = list(energies_j) if energies_j is not None else None
-        self._powers = list(powers_w) if powers_w is not None else [None]
+        self._powers: list[ScriptItem] = list(powers_w) if powers_w is not None else [None]
         self._energy_reads = 0
         self._power_reads = 0
         self.closed = False
@@ -157,7 +157,7 @@ def discover_sensors(config: TrackConfig) -> SensorSet:
                 raise
             found.notes.append(f"gpu: not measured ({e})")
         else:
-            found.sensors.extend(gpus.sensors)
+            found.sensors.extend(gpus.sensors)  # type: ignore[arg-type]
             found.closers.append(gpus.close)
             found.notes.extend(gpus.notes)
 
@@ -176,13 +176,13 @@ def discover_sensors(config: TrackConfig) -> SensorSet:
     reason = (rapl.problem if rapl is not None else "not looked for") or "has no package domain"
     if config.measure_cpu:
         if cpu_from_rapl:
-            found.sensors.extend(rapl.packages)  # type: ignore[union-attr]
+            found.sensors.extend(rapl.packages)  # type: ignore[union-attr,arg-type]
         elif models is not None:
             found.sensors.append(sensor_models.CpuModelSensor(models))
             found.notes.append(f"cpu: RAPL {reason}; using codecarbon's CPU power model (estimated)")
     if config.measure_ram:
         if ram_from_rapl:
-            found.sensors.extend(rapl.dram)  # type: ignore[union-attr]
+            found.sensors.extend(rapl.dram)  # type: ignore[union-attr,arg-type]
         elif models is not None:
             found.sensors.append(sensor_models.RamModelSensor(models))
             found.notes.append("ram: no readable RAPL DRAM domain; using codecarbon 3.x's RAM power model "
