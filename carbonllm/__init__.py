@@ -39,6 +39,22 @@ _EXPORTS: dict[str, str] = {
     "load_config": "carbonllm.hf_config",
     "Plan": "carbonllm.planner",
     "plan_budget": "carbonllm.planner",
+    # live measurement
+    "track": "carbonllm.tracker",
+    "Tracker": "carbonllm.tracker",
+    "TrackConfig": "carbonllm.config",
+    "Measurement": "carbonllm.runs",
+    "RunSummary": "carbonllm.runs",
+    "load_run": "carbonllm.runs",
+    "merge_runs": "carbonllm.runs",
+    # reports, comparisons, interop
+    "compare": "carbonllm.comparison",
+    "Comparison": "carbonllm.comparison",
+    "ComparisonRow": "carbonllm.comparison",
+    "ReportData": "carbonllm.report",
+    "load_report": "carbonllm.report_io",
+    "samples_to_pandas": "carbonllm.report_io",
+    "read_emissions_csv": "carbonllm.codecarbon_io",
     # errors
     "CarbonLLMError": "carbonllm.errors",
     "InputError": "carbonllm.errors",
@@ -58,6 +74,8 @@ __all__ = [
     "Architecture",
     "Assumptions",
     "CarbonLLMError",
+    "Comparison",
+    "ComparisonRow",
     "ConfigError",
     "DataTableError",
     "DevicePermissionError",
@@ -66,12 +84,18 @@ __all__ = [
     "FlopCount",
     "GridZone",
     "InputError",
+    "Measurement",
     "MeasurementError",
     "Plan",
+    "ReportData",
+    "RunSummary",
     "Span",
+    "TrackConfig",
+    "Tracker",
     "UnknownHardwareError",
     "UnknownModelError",
     "UnknownRegionError",
+    "compare",
     "count_flops",
     "estimate",
     "find_accelerator",
@@ -81,7 +105,13 @@ __all__ = [
     "grid_table",
     "hardware_table",
     "load_config",
+    "load_report",
+    "load_run",
+    "merge_runs",
     "plan_budget",
+    "read_emissions_csv",
+    "samples_to_pandas",
+    "track",
     "training_flops_6nd",
 ]
 
@@ -103,6 +133,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from carbonllm.api import Assumptions, Estimate, estimate
     from carbonllm.architecture import Architecture
     from carbonllm.assumptions import Span
+    from carbonllm.codecarbon_io import read_emissions_csv
+    from carbonllm.comparison import Comparison, ComparisonRow, compare
+    from carbonllm.config import TrackConfig
     from carbonllm.errors import (
         CarbonLLMError,
         ConfigError,
@@ -122,4 +155,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from carbonllm.hf_config import load_config
     from carbonllm.planner import Plan, plan_budget
     from carbonllm.presets import find_architecture, find_preset
+    from carbonllm.report import ReportData
+    from carbonllm.report_io import load_report, samples_to_pandas
+    from carbonllm.runs import Measurement, RunSummary, load_run, merge_runs
     from carbonllm.tables import find_accelerator, find_zone, grid_table, hardware_table
+    from carbonllm.tracker import Tracker, track

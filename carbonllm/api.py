@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
+from carbonllm import __version__
 from carbonllm import assumptions as defaults
 from carbonllm.errors import InputError
 from carbonllm.estimator import Embodied, RunSpec, calculate, training_flops_6nd
@@ -62,6 +63,7 @@ class Estimate(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     method: str = "estimated"
+    carbonllm_version: str = __version__
     mode: str
     flops: float | None
     device_hours: float

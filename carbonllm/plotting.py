@@ -14,7 +14,7 @@ from carbonllm.errors import InputError
 from carbonllm.report import sig
 
 if TYPE_CHECKING:  # pragma: no cover
-    from carbonllm.compare import Comparison
+    from carbonllm.comparison import Comparison
 
 INSTALL_HINT = "install the plot extra: pip install 'carbonllm[plot]'"
 

@@ -125,12 +125,26 @@ def test_unknown_region_suggests_nearest():
 
 
 PUBLIC_API = [
-    "__version__", "Accelerator", "Architecture", "Assumptions", "CarbonLLMError", "ConfigError", "DataTableError",
-    "DevicePermissionError", "DeviceUnavailableError", "Estimate", "FlopCount", "GridZone", "InputError",
-    "MeasurementError", "Plan", "Span", "UnknownHardwareError", "UnknownModelError", "UnknownRegionError",
-    "count_flops", "estimate", "find_accelerator", "find_architecture", "find_preset", "find_zone", "grid_table",
-    "hardware_table", "load_config", "plan_budget", "training_flops_6nd",
+    "__version__",
+    "Accelerator", "Architecture", "Assumptions", "CarbonLLMError", "Comparison", "ComparisonRow",
+    "ConfigError", "DataTableError", "DevicePermissionError", "DeviceUnavailableError", "Estimate", "FlopCount",
+    "GridZone", "InputError", "Measurement", "MeasurementError", "Plan", "ReportData", "RunSummary", "Span",
+    "TrackConfig", "Tracker", "UnknownHardwareError", "UnknownModelError", "UnknownRegionError", "compare",
+    "count_flops", "estimate", "find_accelerator", "find_architecture", "find_preset", "find_zone",
+    "grid_table", "hardware_table", "load_config", "load_report", "load_run", "merge_runs", "plan_budget",
+    "read_emissions_csv", "samples_to_pandas", "track", "training_flops_6nd",
 ]
+
+
+def test_compare_is_the_function_even_after_the_cli_imports_its_module():
+    import carbonllm.cli.compare_cmd  # noqa: F401  (imports carbonllm.comparison)
+
+    assert callable(carbonllm.compare) and carbonllm.compare.__module__ == "carbonllm.comparison"
+
+
+def test_estimate_output_names_the_tool_version():
+    r = carbonllm.estimate(gpu_hours=10, gpu="A100", intensity=100)
+    assert r.carbonllm_version == carbonllm.__version__ and r.to_dict()["carbonllm_version"]
 
 
 def test_public_api_is_pinned():

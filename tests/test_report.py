@@ -181,7 +181,7 @@ def test_not_a_run_summary_is_an_input_error():
 
 
 def test_core_modules_import_no_pandas_matplotlib_rich_or_frameworks():
-    code = ("import sys, carbonllm.report, carbonllm.compare, carbonllm.codecarbon_io, carbonllm.report_io, "
+    code = ("import sys, carbonllm.report, carbonllm.comparison, carbonllm.codecarbon_io, carbonllm.report_io, "
             "carbonllm.plotting\n"
             "heavy = [m for m in ('pandas', 'matplotlib', 'rich', 'click', 'torch', 'transformers', 'lightning',"
             " 'codecarbon', 'pynvml', 'yaml') if m in sys.modules]\n"

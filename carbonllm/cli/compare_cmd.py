@@ -7,8 +7,8 @@ from typing import Any
 import click
 
 from carbonllm.cli.output import FORMATS, QUANTITY, echo_csv, echo_json, grouped
-from carbonllm.compare import Comparison
-from carbonllm.compare import compare as run_compare
+from carbonllm.comparison import Comparison
+from carbonllm.comparison import compare as run_compare
 
 
 def render_table(result: Comparison) -> None:
