@@ -6,10 +6,12 @@ Nothing here is measured; every reading says so in its ``method``:
   (``codecarbon/core/resource_tracker.py``, ``set_CPU_tracking``): the CPU's TDP from its table
   ``codecarbon/data/hardware/cpu_power.csv`` (``codecarbon.core.cpu.TDP``, a fuzzy match on the
   ``cpuinfo`` brand string; an unknown CPU gets 4 W per thread), times the number of sockets
-  (``count_physical_cpus``), fed to its ``cpu_load`` model (``codecarbon.external.hardware.CPU``,
-  machine mode): power = TDP × (0.1 + 0.9 × load³), load being the machine-wide CPU busy
-  fraction since the previous reading (psutil ``cpu_times``). carbonllm keeps no CPU table of its
-  own.
+  (``count_physical_cpus``), with its ``cpu_load`` power model (``codecarbon.external.hardware.CPU.
+  _get_power_from_cpu_load``, machine mode): power = TDP × (0.1 + 0.9 × load³), load being the
+  machine-wide CPU busy fraction. carbonllm keeps no CPU table of its own. The load is read with
+  psutil from the very first sample, so the time codecarbon takes to load is covered: the model
+  is linear in the TDP, so carbonllm accumulates ∫(0.1 + 0.9·load³)·dt and multiplies by the TDP
+  once codecarbon has found it.
 * ``ram-model``: codecarbon 3.x's RAM model (``codecarbon.external.ram.RAM``, machine mode; see
   docs.codecarbon.io "Methodology › RAM"): the DIMM count is guessed from the installed memory
   (e.g. ≤ 16 GB → 2, ≤ 64 GB → 4, ≤ 128 GB → 8, larger → size / 8 rounded to a common DIMM size,
@@ -175,7 +177,7 @@ class CodecarbonModels:
     def _load(self) -> None:
         _lower_this_threads_priority()
         if self._want_cpu:
-            self._cpu, self._cpu_error = self._guard(lambda: codecarbon_cpu(make_cpu=True))
+            self._cpu, self._cpu_error = self._guard(lambda: codecarbon_cpu(make_cpu=False))
         if self._want_ram:
             self._ram, self._ram_error = self._guard(codecarbon_ram)
 
@@ -238,6 +240,22 @@ class _ModelSensor:
         """Nothing to release."""
 
 
+def machine_cpu_times() -> tuple[float, float]:
+    """(busy seconds, total seconds) summed over all CPUs since boot, from psutil."""
+    import psutil  # light (no codecarbon); a codecarbon dependency, so always installed with it
+
+    times = psutil.cpu_times()
+    idle = times.idle + getattr(times, "iowait", 0.0)
+    total = sum(times)
+    return total - idle, total
+
+
+def load_factor(load: float) -> float:
+    """codecarbon 3.x's CPU load model, as a fraction of TDP: 0.1 + 0.9 × load³
+    (``codecarbon/external/hardware.py``, ``CPU._get_power_from_cpu_load``)."""
+    return 0.1 + 0.9 * min(max(load, 0.0), 1.0) ** 3
+
+
 class CpuModelSensor(_ModelSensor):
     """The whole machine's CPUs, modelled by codecarbon (see the module docstring)."""
 
@@ -245,18 +263,31 @@ class CpuModelSensor(_ModelSensor):
     component: str = "cpu"
     method = "codecarbon-cpu-model"
 
-    def __init__(self, models: CodecarbonModels, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, models: CodecarbonModels, clock: Callable[[], float] = time.monotonic,
+                 cpu_times: Callable[[], tuple[float, float]] = machine_cpu_times) -> None:
         super().__init__(clock)
         self.name = "CPU (codecarbon model)"
         self._models = models
+        self._cpu_times = cpu_times
+        self._last_times: tuple[float, float] | None = None
+        self._factor_s = 0.0  # ∫ load_factor dt since the baseline, in seconds
 
-    def _ready(self) -> bool:
-        return self._models.ready
-
-    def _model_power_w(self) -> float:
-        info, cpu = self._models.cpu()
+    def read_energy_j(self) -> float | None:
+        now, times = self._clock(), self._cpu_times()
+        if self._last_t is None or self._last_times is None:  # the baseline: no model needed
+            self._last_t, self._last_times = now, times
+            return 0.0
+        busy_s, total_s = times[0] - self._last_times[0], times[1] - self._last_times[1]
+        factor = load_factor(busy_s / total_s if total_s > 0 else 0.0)
+        self._factor_s += factor * (now - self._last_t)  # rectangle: the load is the interval's mean
+        self._last_t, self._last_times = now, times
+        if not self._models.ready:  # codecarbon still loading: the load is kept, the TDP comes later
+            return self._energy_j
+        info, _ = self._models.cpu()
         self.name = f"{info.model} ({info.max_power_w:g} W TDP, codecarbon model)"
-        return float(cpu.total_power().W)
+        self._energy_j = info.max_power_w * self._factor_s
+        self._power_w = info.max_power_w * factor
+        return self._energy_j
 
 
 class RamModelSensor(_ModelSensor):
@@ -285,4 +316,4 @@ class RamModelSensor(_ModelSensor):
 
 
 __all__ = ["CodecarbonModels", "CpuModelInfo", "CpuModelSensor", "RamModelInfo", "RamModelSensor", "codecarbon_cpu",
-           "codecarbon_ram", "codecarbon_version"]
+           "codecarbon_ram", "codecarbon_version", "load_factor", "machine_cpu_times"]

@@ -255,6 +255,7 @@ def test_codecarbon_models_without_network(tmp_path: Path, monkeypatch: pytest.M
     info, _ = models.cpu()
     # codecarbon's load model: power between 10% and 100% of TDP, here over 2 s
     assert 0.1 * info.max_power_w * 2 - 1e-9 <= energy_j <= info.max_power_w * 2 + 1e-9
+    assert info.max_power_w > 0
     assert cpu.method == "codecarbon-cpu-model"
     ram = RamModelSensor(models, clock=iter([0.0, 10.0]).__next__)
     ram.read_energy_j()
@@ -267,3 +268,33 @@ def test_import_does_not_load_vendor_libraries() -> None:
             "print(sorted(m for m in ('pynvml', 'codecarbon', 'pandas') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_cpu_model_covers_the_time_codecarbon_takes_to_load() -> None:
+    """The load is read from the first sample; once codecarbon gives the TDP, the energy of the
+    intervals before it is charged at their own load (codecarbon 3.x: TDP × (0.1 + 0.9·load³))."""
+    from carbonllm.sensor_models import CpuModelInfo, CpuModelSensor
+
+    class SlowModels:  # codecarbon still loading for the first two reads, then a 100 W CPU
+        def __init__(self) -> None:
+            self.calls = 0
+
+        @property
+        def ready(self) -> bool:
+            self.calls += 1
+            return self.calls > 2
+
+        def cpu(self) -> tuple[CpuModelInfo, None]:
+            return CpuModelInfo(model="Test CPU", tdp_w=100.0, sockets=1, max_power_w=100.0, matched=True), None
+
+    clock = iter([0.0, 10.0, 20.0, 30.0]).__next__
+    # (busy, total) CPU-seconds: 100% busy for the first 10 s, 50% for the next 10, idle for the last
+    times = iter([(0.0, 0.0), (20.0, 20.0), (30.0, 40.0), (30.0, 60.0)]).__next__
+    cpu = CpuModelSensor(SlowModels(), clock=clock, cpu_times=times)  # type: ignore[arg-type]
+    assert cpu.read_energy_j() == 0.0
+    assert cpu.read_energy_j() == 0.0  # loading: nothing charged yet
+    assert cpu.read_energy_j() == 0.0
+    # by hand: 10 s at 100 W × (0.1 + 0.9·1³) + 10 s × 100 W × (0.1 + 0.9·0.5³) + 10 s × 100 W × 0.1
+    expected_j = 10 * 100 * 1.0 + 10 * 100 * (0.1 + 0.9 * 0.125) + 10 * 100 * 0.1
+    assert cpu.read_energy_j() == pytest.approx(expected_j)
+    assert cpu.read_power_w() == pytest.approx(10.0)
