@@ -28,12 +28,20 @@ T = TypeVar("T")
 DATA_DIR_ENV = "CARBONLLM_DATA_DIR"
 
 
+#: The tables beside the package in a source checkout (``data/`` at the repository's top level),
+#: used when ``carbonllm`` is imported from the checkout itself rather than from an install.
+_SOURCE_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
 def _read_text(filename: str) -> str:
     override = os.environ.get(DATA_DIR_ENV)
     try:
         if override:
             return (Path(override) / filename).read_text(encoding="utf-8")
-        return resources.files("carbonllm.data").joinpath(filename).read_text(encoding="utf-8")
+        try:
+            return resources.files("carbonllm.data").joinpath(filename).read_text(encoding="utf-8")
+        except ModuleNotFoundError:  # a source checkout: carbonllm/data exists only once installed
+            return (_SOURCE_DATA_DIR / filename).read_text(encoding="utf-8")
     except (FileNotFoundError, ModuleNotFoundError, OSError) as e:
         where = override or "the installed package (carbonllm/data)"
         raise DataTableError(
