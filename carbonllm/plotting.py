@@ -19,6 +19,20 @@ if TYPE_CHECKING:  # pragma: no cover
 INSTALL_HINT = "install the plot extra: pip install 'carbonllm[plot]'"
 
 
+#: Image formats matplotlib's Agg backend writes, by file extension.
+PLOT_FORMATS = ("png", "pdf", "svg", "jpg", "jpeg", "eps", "ps", "tif", "tiff", "webp")
+
+
+def check_plot_path(path: str | Path) -> Path:
+    """``path`` if its extension is an image format matplotlib writes, else a one-line ``InputError``."""
+    path = Path(path)
+    extension = path.suffix.lower().lstrip(".")
+    if extension not in PLOT_FORMATS:
+        raise InputError(f"--plot {path}: unknown image format {path.suffix or '(none)'!r}; "
+                         f"end the file name with one of: .{', .'.join(PLOT_FORMATS)}")
+    return path
+
+
 def require_matplotlib() -> Any:
     """``matplotlib.pyplot`` with the Agg backend, or a one-line ``InputError`` saying how to install it."""
     try:
@@ -41,8 +55,8 @@ def _save(fig: Any, path: Path) -> None:
 def plot_comparison(comparison: Comparison, path: str | Path) -> Path:
     """A horizontal bar chart of CO2e per GPU × region, lowest at the top, with its range as error
     bars and the value printed at the end of each bar. Returns the path written."""
+    path = check_plot_path(path)
     plt = require_matplotlib()
-    path = Path(path)
     rows = list(comparison.rows)
     if not rows:
         raise InputError("nothing to plot: every combination was skipped")
@@ -76,8 +90,8 @@ def plot_comparison(comparison: Comparison, path: str | Path) -> Path:
 def plot_power_timeline(series: dict[str, Sequence[tuple[float, float]]], path: str | Path,
                         title: str = "power per device") -> Path:
     """Power (W) against elapsed time (s), one line per device, from a run's samples."""
+    path = check_plot_path(path)
     plt = require_matplotlib()
-    path = Path(path)
     if not any(series.values()):
         raise InputError("nothing to plot: the run's samples hold no power readings")
     fig, ax = plt.subplots(figsize=(9, 4.5))

@@ -209,3 +209,8 @@ def test_plot_without_matplotlib_is_one_line(run_cli, tmp_path: Path, monkeypatc
 
 def test_plot_of_an_estimate_is_refused(run_cli, tmp_path: Path, estimate_json: Path):
     one_line_error(run_cli("report", str(estimate_json), "--plot", str(tmp_path / "p.png")), "samples")
+
+
+def test_plot_with_an_unknown_image_format_is_one_line(run_cli, tmp_path: Path):
+    summary = write_node(tmp_path / "run")
+    one_line_error(run_cli("report", str(summary), "--plot", str(tmp_path / "p.xyz")), "unknown image format")

@@ -144,3 +144,10 @@ def test_cli_bad_input_is_one_line_and_exit_2(run_cli, argv: tuple[str, ...], me
     result = run_cli(*argv)
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_plot_with_an_unknown_image_format_is_one_line(run_cli, tmp_path: Path):
+    result = run_cli(*ARGS, "--plot", str(tmp_path / "out.xyz"))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "unknown image format '.xyz'" in result.stderr
+    assert not (tmp_path / "out.xyz").exists()

@@ -84,6 +84,10 @@ def compare(gpus: tuple[str, ...], regions: tuple[str, ...], fmt: str, plot: str
     accelerator do not carry over to another. A pair that cannot be estimated (a TPU without a
     published power figure, unless --power-w) is skipped with its reason.
     """
+    if plot:  # a file name matplotlib cannot write is said before any work
+        from carbonllm.plotting import check_plot_path
+
+        check_plot_path(plot)
     options = {k: v for k, v in options.items() if v is not None}
     result = run_compare(gpus=gpus, regions=regions, **options)
     if plot:  # before printing, so that a missing extra fails with nothing half-written

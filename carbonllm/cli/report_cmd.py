@@ -51,6 +51,10 @@ def report(input_path: str, fmt: str, training_type: str, plot: str | None) -> N
     """
     from carbonllm.report_io import load_report
 
+    if plot:  # a file name matplotlib cannot write is said before any work
+        from carbonllm.plotting import check_plot_path
+
+        check_plot_path(plot)
     loaded = load_report(input_path)
     for warning in loaded.warnings:
         click.echo(f"carbonllm: warning: {warning}", err=True)
