@@ -142,3 +142,12 @@ def test_console_script_end_to_end():
     bad = subprocess.run([exe, "estimate", "--params", "7e9", "--tokens", "1e9", "--gpu", "A1OO"],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def test_a_small_run_does_not_print_as_zero(run_cli):
+    # 3 T4-hours at 70 W, PUE 1.2: 3 × 0.070 × 1.2 = 0.252 kWh
+    result = run_cli("estimate", "--gpu-hours", "3", "--gpu", "T4", "--intensity", "56", "--pue", "1.2")
+    assert result.exit_code == 0, result.stderr
+    assert "0.252" in result.stdout
+    # 0.252 kWh × 56 g/kWh = 14.1 g = 0.0141 kg
+    assert "0.0141" in result.stdout

@@ -66,7 +66,7 @@ def render_table(result: Estimate) -> None:
         assumed.add_row("embodied", "amortised per device-hour", a.embodied_source)
     console.print(assumed)
     tonnes = result.co2e_kg / KG_PER_TONNE
-    console.print(f"operational CO2e ≈ {tonnes:,.3g} t ({tonnes * 1000:,.0f} kg); "
+    console.print(f"operational CO2e ≈ {tonnes:,.3g} t ({grouped(result.co2e_kg)} kg); "
                   "location-based, estimated (not measured)")
 
 

@@ -66,7 +66,10 @@ def si(value: float | None, unit: str = "", digits: int = 3) -> str:
 
 
 def grouped(value: float | None, decimals: int = 0) -> str:
-    """``1287000.4`` → ``1,287,000``."""
+    """``1287000.4`` → ``1,287,000``; values under 100 keep 3 significant digits (``0.0141``), so a
+    small run never prints as 0."""
     if value is None:
         return "-"
+    if value != 0 and abs(value) < 100:
+        return f"{value:.3g}"
     return f"{value:,.{decimals}f}"
