@@ -134,12 +134,30 @@ def _hardware_index() -> dict[str, Accelerator]:
     return index
 
 
+#: Vendor and brand words that lead the names nvidia-smi, NVML and rocm-smi print
+#: (``NVIDIA H100 80GB HBM3``, ``Tesla V100-SXM2-32GB``, ``AMD Instinct MI300X``); dropped from the
+#: front of a name that does not match as given.
+_VENDOR_PREFIXES = ("nvidia", "tesla", "geforce", "amd", "instinct", "google", "cloud", "intel", "habana")
+
+
+def _without_vendor(key: str) -> str:
+    stripped = True
+    while stripped:
+        stripped = False
+        for prefix in _VENDOR_PREFIXES:
+            if key.startswith(prefix) and len(key) > len(prefix):
+                key, stripped = key[len(prefix):], True
+    return key
+
+
 def find_accelerator(name: str) -> Accelerator:
-    """The accelerator called ``name`` (forgiving match, aliases such as ``A100``).
+    """The accelerator called ``name`` (forgiving match, aliases such as ``A100``, and the names
+    nvidia-smi prints such as ``NVIDIA H100 80GB HBM3``).
 
     Raises ``UnknownHardwareError`` with the nearest names when there is none.
     """
-    found = _hardware_index().get(normalize(name))
+    index = _hardware_index()
+    found = index.get(normalize(name)) or index.get(_without_vendor(normalize(name)))
     if found is None:
         names = [a.name for a in hardware_table()] + [x for a in hardware_table() for x in a.aliases]
         raise UnknownHardwareError(name, nearest(name, names))

@@ -107,3 +107,18 @@ def test_tables_load_from_a_source_checkout():
                          env={"PYTHONPATH": str(root), "PATH": ""})
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "A100 SXM4 80GB"
+
+
+@pytest.mark.parametrize(
+    ("printed", "name"),
+    [  # names as nvidia-smi / NVML print them
+        ("NVIDIA H100 80GB HBM3", "H100 SXM5 80GB"), ("NVIDIA H100 PCIe", "H100 PCIe 80GB"),
+        ("NVIDIA A100-SXM4-80GB", "A100 SXM4 80GB"), ("NVIDIA A100-SXM4-40GB", "A100 SXM4 40GB"),
+        ("NVIDIA A100 80GB PCIe", "A100 PCIe 80GB"), ("Tesla V100-SXM2-32GB", "V100 SXM2 32GB"),
+        ("Tesla T4", "T4"), ("NVIDIA L4", "L4"), ("NVIDIA GeForce RTX 4090", "RTX 4090"),
+        ("nvidia h100", "H100 SXM5 80GB"),
+        ("AMD Instinct MI300X", "MI300X"),
+    ],
+)
+def test_names_as_nvidia_smi_prints_them(printed: str, name: str):
+    assert tables.find_accelerator(printed).name == name
