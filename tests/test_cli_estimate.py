@@ -151,3 +151,27 @@ def test_a_small_run_does_not_print_as_zero(run_cli):
     assert "0.252" in result.stdout
     # 0.252 kWh × 56 g/kWh = 14.1 g = 0.0141 kg
     assert "0.0141" in result.stdout
+
+
+def test_region_and_pue_from_the_environment_like_track(run_cli, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # no ./carbonllm.toml
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("CARBONLLM_REGION", "FR")
+    monkeypatch.setenv("CARBONLLM_PUE", "1.1")
+    result = run_cli(*BLOOM[:5], "--format", "json")  # --gpu-hours 1082990 --gpu A100, nothing else
+    data = json.loads(result.stdout)
+    assert data["assumptions"]["region"] == "FRA" and data["assumptions"]["pue"] == 1.1
+    assert "region FR from CARBONLLM_REGION" in result.stderr and "PUE 1.1 from CARBONLLM_PUE" in result.stderr
+    # a flag still wins, and --intensity on the command line overrides the region from the environment
+    flagged = json.loads(run_cli(*BLOOM[:5], "--intensity", "57", "--format", "json").stdout)
+    assert flagged["assumptions"]["region"] == "custom" and flagged["intensity_g_per_kwh"] == 57
+
+
+def test_region_from_a_config_file(run_cli, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for name in ("CARBONLLM_REGION", "CARBONLLM_INTENSITY", "CARBONLLM_PUE", "CARBONLLM_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "carbonllm.toml").write_text('region = "SE"\n')
+    data = json.loads(run_cli(*BLOOM[:5], "--format", "json").stdout)
+    assert data["assumptions"]["region"] == "SWE"

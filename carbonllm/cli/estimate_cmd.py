@@ -6,7 +6,7 @@ import click
 
 from carbonllm.api import Estimate
 from carbonllm.api import estimate as run_estimate
-from carbonllm.cli.output import FORMATS, QUANTITY, echo_csv, echo_json, grouped
+from carbonllm.cli.output import FORMATS, QUANTITY, echo_csv, echo_json, grouped, settings_from_environment
 from carbonllm.units import KG_PER_TONNE
 
 
@@ -100,7 +100,12 @@ def estimate(fmt: str, **options: object) -> None:
     Compute mode:  carbonllm estimate --params 175e9 --tokens 300e9 --gpu A100
     Time mode:     carbonllm estimate --gpu-hours 1082990 --gpu A100 --region FR
     Architecture:  carbonllm estimate --model llama-2-7b --tokens 2T --gpu A100
+
+    Region, intensity and PUE not given here come from CARBONLLM_REGION, CARBONLLM_INTENSITY,
+    CARBONLLM_PUE or the config file, as for 'carbonllm track'.
     """
+    options["region"], options["intensity"], options["pue"] = settings_from_environment(
+        options["region"], options["intensity"], options["pue"])  # type: ignore[arg-type]
     result = run_estimate(**options)  # type: ignore[arg-type]
     emit(result, fmt)
 

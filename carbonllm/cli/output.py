@@ -73,3 +73,31 @@ def grouped(value: float | None, decimals: int = 0) -> str:
     if value != 0 and abs(value) < 100:
         return f"{value:.3g}"
     return f"{value:,.{decimals}f}"
+
+
+def settings_from_environment(region: str | None, intensity: Any, pue: Any) -> tuple[str | None, Any, Any]:
+    """Fill the region, intensity and PUE that no flag gave from ``CARBONLLM_REGION`` /
+    ``CARBONLLM_INTENSITY`` / ``CARBONLLM_PUE`` or the config file, exactly as ``carbonllm track``
+    resolves them (see :mod:`carbonllm.config`), so estimates and measurements agree. Says on
+    stderr where each value came from."""
+    import os
+
+    from carbonllm.config import ENVIRONMENT, find_config_file, read_config_file
+
+    names = {field: name for name, field in ENVIRONMENT.items()}
+    layers: list[tuple[str, dict[str, Any]]] = [
+        ("environment", {field: os.environ[name] for name, field in ENVIRONMENT.items() if os.environ.get(name)})]
+    path = find_config_file(os.environ)
+    if path is not None:
+        layers.append((f"config file {path}", read_config_file(path)))
+    for label, values in layers:
+        if region is None and intensity is None and ("region" in values or "intensity_g_per_kwh" in values):
+            region, intensity = values.get("region"), values.get("intensity_g_per_kwh")
+            key = "region" if region is not None else "intensity_g_per_kwh"
+            where = names[key] if label == "environment" else label
+            click.echo(f"carbonllm: note: {key.split('_')[0]} {region or intensity} from {where}", err=True)
+        if pue is None and "pue" in values:
+            pue = values["pue"]
+            where = names["pue"] if label == "environment" else label
+            click.echo(f"carbonllm: note: PUE {pue} from {where}", err=True)
+    return region, intensity, pue

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from carbonllm.cli.output import FORMATS, QUANTITY, echo_csv, echo_json, grouped, si
+from carbonllm.cli.output import FORMATS, QUANTITY, echo_csv, echo_json, grouped, settings_from_environment, si
 from carbonllm.planner import Plan, PlanPoint, plan_budget
 
 
@@ -84,7 +84,12 @@ def plan(fmt: str, **options: Any) -> None:
     carbonllm plan --flops 5.76e23
     carbonllm plan --gpu-hours 1M --gpu H100
     carbonllm plan --co2e-kg 50000 --gpu H100 --region FR
+
+    Region, intensity and PUE not given here come from CARBONLLM_REGION, CARBONLLM_INTENSITY,
+    CARBONLLM_PUE or the config file, as for 'carbonllm track'.
     """
+    options["region"], options["intensity"], options["pue"] = settings_from_environment(
+        options["region"], options["intensity"], options["pue"])
     result = plan_budget(**options)
     if fmt == "json":
         echo_json(result.model_dump())
