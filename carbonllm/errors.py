@@ -42,6 +42,8 @@ class _NameLookupError(InputError, LookupError):
         message = f"unknown {self.kind} {name!r}"
         if self.suggestions:
             message += "; did you mean " + ", ".join(repr(s) for s in self.suggestions) + "?"
+        else:
+            message += "."
         if self.hint:
             message += f" {self.hint}"
         super().__init__(message)

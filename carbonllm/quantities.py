@@ -22,12 +22,14 @@ def parse_quantity(text: str | float | int, what: str = "value") -> float:
         raise InputError(f"{what} must be a number, not {text!r}")
     if isinstance(text, (int, float)):
         value = float(text)
+    elif not isinstance(text, str):
+        raise InputError(f"{what} must be a number or a string such as '7B', not {type(text).__name__}")
     else:
         cleaned = text.strip().lower().replace("_", "").replace(",", "")
         match = _PATTERN.match(cleaned)
         if not match:
             raise InputError(
-                f"{what} must be a number such as 175e9, 175B, 7b, 1.5T or 300_000_000, "
+                f"{what} must be a number (e.g. 0.4, 300, 175e9, 7B, 1.5T or 300_000_000), "
                 f"not {text!r}"
             )
         value = float(match.group(1)) * _SUFFIX.get(match.group(2), 1.0)

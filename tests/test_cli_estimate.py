@@ -70,7 +70,7 @@ def test_csv_has_one_row_with_flat_assumptions(run_cli):
         (["--params", "0", "--tokens", "1e9"], "--params must be greater than 0"),
         (["--params", "-5", "--tokens", "1e9"], "--params must be greater than 0"),
         (["--params", "nan", "--tokens", "1e9"], "--params"),
-        (["--params", "abc", "--tokens", "1e9"], "--params must be a number"),
+        (["--params", "abc", "--tokens", "1e9"], "'--params': 'abc' is not a number"),
         (["--params", "7e9", "--tokens", "0"], "--tokens must be greater than 0"),
         (["--gpu-hours", "-1"], "--gpu-hours must be greater than 0"),
         (["--hours", "0", "--gpus", "8"], "--hours must be greater than 0"),

@@ -32,3 +32,9 @@ def test_nearest_puts_the_closest_first():
     names = ["H100", "H200", "A100", "TPU v4", "MI300X"]
     assert nearest("H10", names)[0] == "H100"
     assert nearest("zzzzzzzz", names) == []
+
+
+@pytest.mark.parametrize("value", [[1], None, {"a": 1}])
+def test_parse_quantity_rejects_other_types_with_an_input_error(value: object):
+    with pytest.raises(InputError, match="must be a number or a string"):
+        parse_quantity(value, "params")  # type: ignore[arg-type]

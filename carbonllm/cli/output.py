@@ -24,11 +24,10 @@ class QuantityType(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
         if isinstance(value, float):
             return value
-        flag = param.opts[0] if param is not None and param.opts else "value"
         try:
-            return parse_quantity(value, flag)
-        except InputError as e:
-            self.fail(str(e), param, ctx)
+            return parse_quantity(value, "value")
+        except InputError:  # click prefixes "Invalid value for '--flag':"
+            self.fail(f"{value!r} is not a number; write e.g. 0.4, 300, 175e9, 7B, 1.5T or 300_000_000", param, ctx)
 
 
 QUANTITY = QuantityType()
