@@ -305,7 +305,8 @@ def estimate(
             kg_per_device=defaults.EMBODIED_KG_PER_DEVICE,
             lifetime_years=defaults.EMBODIED_LIFETIME_YEARS,
             utilisation=defaults.EMBODIED_UTILISATION,
-            source=defaults.EMBODIED_SOURCE,
+            source=defaults.EMBODIED_SOURCE + ("" if acc.name.startswith("A100") else
+                                               f"; A100-server figures applied to the {acc.name}"),
         )
 
     spec = RunSpec(

@@ -70,6 +70,7 @@ class ReportData(BaseModel):
     embodied_co2e_kg: float | None = None
     assumptions: tuple[str, ...] = ()  # estimates: what was assumed, in short
     assumption_sources: tuple[str, ...] = ()  # estimates: where each assumption comes from
+    estimated_from: str | None = None  # estimates: "FLOPs" (compute mode) or "device-hours" (time mode)
     measurement_methods: tuple[str, ...] = ()  # runs: how each component was measured
     complete: bool = True
     notes: tuple[str, ...] = ()
@@ -186,6 +187,7 @@ def from_estimate(data: Mapping[str, Any]) -> ReportData:
         embodied_co2e_kg=_float(data.get("embodied_co2e_kg"), "embodied_co2e_kg"),
         assumptions=tuple(assumed),
         assumption_sources=tuple(sources),
+        estimated_from="FLOPs" if data.get("flops") is not None else "device-hours",
     )
 
 
@@ -429,7 +431,8 @@ def model_card_source(data: ReportData) -> str:
         return f"{data.produced_by} ({data.method}; read from a codecarbon emissions.csv by carbonllm {__version__})"
     if data.method == "measured":
         return f"carbonllm {__version__} (measured with the carbonllm tracker)"
-    return f"carbonllm {__version__} (estimated from FLOPs, hardware power, PUE and grid intensity; not measured)"
+    basis = data.estimated_from or "FLOPs"
+    return f"carbonllm {__version__} (estimated from {basis}, hardware power, PUE and grid intensity; not measured)"
 
 
 def render_model_card(data: ReportData, training_type: str = "pre-training") -> str:

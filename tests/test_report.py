@@ -188,3 +188,13 @@ def test_core_modules_import_no_pandas_matplotlib_rich_or_frameworks():
             "print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_model_card_source_names_the_basis_of_a_time_mode_estimate():
+    import carbonllm
+    from carbonllm.report import from_estimate, model_card_source
+
+    timed = from_estimate(carbonllm.estimate(gpu_hours=1000, gpu="A100", intensity=57).to_dict())
+    assert "estimated from device-hours" in model_card_source(timed)
+    computed = from_estimate(carbonllm.estimate(params=7e9, tokens=1e12, gpu="A100", intensity=57).to_dict())
+    assert "estimated from FLOPs" in model_card_source(computed)
