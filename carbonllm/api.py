@@ -160,8 +160,9 @@ def resolve_architecture(model: str | None, config: str | None) -> Architecture 
 
 def architecture_flops(
     arch: Architecture, tokens: float | None, seq_len: Number | None, flop_method: str | None
-) -> tuple[float, str]:
-    """Training FLOPs of ``tokens`` tokens through ``arch`` and a label naming the method.
+) -> tuple[float, str, float]:
+    """Training FLOPs of ``tokens`` tokens through ``arch``, a label naming the method, and the
+    ratio of that count to 6·N·D (1 for ``6nd``).
 
     ``detailed`` (the default) counts every matmul per token at ``seq_len`` (default: the
     architecture's training context), without causal halving (PaLM App. B); ``6nd`` is 6·N·D with
@@ -176,7 +177,7 @@ def architecture_flops(
         if seq_len is not None:
             raise InputError("--seq-len only applies to --flop-method detailed")
         label = f"6ND ({arch.name}, active params)" if arch.is_moe else f"6ND ({arch.name})"
-        return training_flops_6nd(arch.active_params(), tokens), label
+        return training_flops_6nd(arch.active_params(), tokens), label, 1.0
     seq = None
     if seq_len is not None:
         seq_value = require_positive(parse_quantity(seq_len, "--seq-len"), "--seq-len")
@@ -184,7 +185,7 @@ def architecture_flops(
             raise InputError(f"--seq-len must be a whole number of tokens, got {seq_value:g}")
         seq = int(seq_value)
     count = count_flops(arch, seq)
-    return count.training_flops(tokens), count.method
+    return count.training_flops(tokens), count.method, count.ratio_to_6n
 
 
 def estimate(
@@ -262,8 +263,9 @@ def estimate(
     peak = mfu_span = chosen_dtype = method = None
     if not time_mode:
         arch = resolve_architecture(model, config)
+        ratio_to_6nd = 1.0
         if arch is not None:
-            flops_n, method = architecture_flops(arch, tokens_n, seq_len, flop_method)
+            flops_n, method, ratio_to_6nd = architecture_flops(arch, tokens_n, seq_len, flop_method)
         else:
             flops_n, method = resolve_flops(params_n, active_n, tokens_n, flops_n)
         chosen_dtype = (dtype or acc.default_dtype()).lower()
@@ -272,6 +274,12 @@ def estimate(
             mfu_span = defaults.Span.given(mfu_n)
         else:
             value, low, high, source = mfu_defaults()[acc.generation]
+            if ratio_to_6nd != 1.0:
+                # The defaults are whole-run 6·N·D utilisations (6·N·D ÷ published device-hours × peak).
+                # On a FLOP count r × 6·N·D the same run needs MFU × r to take the same device-hours.
+                value, low, high = (min(1.0, m * ratio_to_6nd) for m in (value, low, high))
+                source += (f"; x{ratio_to_6nd:.3f} because these are 6·N·D-based and the detailed count is "
+                           f"{ratio_to_6nd:.3f} x 6·N·D, so the predicted device-hours stay calibrated")
             mfu_span = defaults.Span(value=value, low=low, high=high, source=source)
     elif dtype is not None or mfu_n is not None:
         raise InputError("--dtype and --mfu only apply to compute mode (--params/--tokens or "

@@ -152,3 +152,18 @@ def test_public_api_is_pinned():
     assert sorted(carbonllm._EXPORTS) == PUBLIC_API[1:]  # every public name is importable lazily
     for name in carbonllm.__all__:
         assert getattr(carbonllm, name) is not None
+
+
+def test_default_mfu_follows_the_flop_basis_of_a_detailed_count():
+    # The MFU defaults are whole-run 6·N·D utilisations; a detailed count r × 6·N·D scales them by r
+    # so the device-hours stay calibrated (Llama-2-7B model card: 184,320 A100-hours for 2T tokens).
+    detailed = carbonllm.estimate(model="llama2-7b", tokens="2T", gpu="A100", intensity=0)
+    six_nd = carbonllm.estimate(params=6_738_415_616, tokens="2T", gpu="A100", intensity=0)
+    ratio = detailed.flops / six_nd.flops
+    assert ratio == pytest.approx(1.14, abs=0.01)  # shared/reference notes: 4.608e10 / 4.043e10
+    assert detailed.assumptions.mfu == pytest.approx(0.38 * ratio)
+    assert detailed.device_hours == pytest.approx(six_nd.device_hours)
+    assert detailed.device_hours == pytest.approx(184_320, rel=0.05)
+    # a given MFU is taken on the basis of the count it is given with: no scaling
+    given = carbonllm.estimate(model="llama2-7b", tokens="2T", gpu="A100", intensity=0, mfu=0.38)
+    assert given.device_hours == pytest.approx(six_nd.device_hours * ratio)
