@@ -175,3 +175,9 @@ def test_region_from_a_config_file(run_cli, monkeypatch, tmp_path):
     (tmp_path / "carbonllm.toml").write_text('region = "SE"\n')
     data = json.loads(run_cli(*BLOOM[:5], "--format", "json").stdout)
     assert data["assumptions"]["region"] == "SWE"
+
+
+def test_listing_filters_that_match_nothing_say_so(run_cli):
+    for argv in (["hardware", "zzz"], ["hardware", "--vendor", "Acme"], ["regions", "Atlantis"]):
+        result = run_cli(*argv)
+        assert result.exit_code == 2 and "matches" in result.stderr and result.stderr.count("\n") == 1

@@ -64,6 +64,16 @@ def si(value: float | None, unit: str = "", digits: int = 3) -> str:
     return f"{value:.{digits}g} {unit}".strip()
 
 
+def count_text(value: float | None, digits: int = 3) -> str:
+    """A count as people write model sizes and token counts: ``69.3B``, ``1.39T``, ``124M``."""
+    if value is None:
+        return "-"
+    for factor, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= factor:
+            return f"{value / factor:.{digits}g}{suffix}"
+    return f"{value:.{digits}g}"
+
+
 def grouped(value: float | None, decimals: int = 0) -> str:
     """``1287000.4`` → ``1,287,000``; values under 100 keep 3 significant digits (``0.0141``), so a
     small run never prints as 0."""

@@ -6,7 +6,16 @@ from typing import Any
 
 import click
 
-from carbonllm.cli.output import FORMATS, QUANTITY, echo_csv, echo_json, grouped, settings_from_environment, si
+from carbonllm.cli.output import (
+    FORMATS,
+    QUANTITY,
+    count_text,
+    echo_csv,
+    echo_json,
+    grouped,
+    settings_from_environment,
+    si,
+)
 from carbonllm.planner import Plan, PlanPoint, plan_budget
 
 
@@ -28,9 +37,10 @@ def render_table(result: Plan) -> None:
     top.add_column(justify="right")
     top.add_column()
     top.add_row("training FLOPs (C = 6·N·D)", f"{o.flops:.3e}", "")
-    top.add_row("parameters N", si(o.params), f"{result.tokens_per_param:g} tokens/parameter: N = √(C/(6·r))")
-    top.add_row("tokens D", si(o.tokens), "D = r·N")
-    top.add_row("parametric fit N / D", f"{si(o.fit_params)} / {si(o.fit_tokens)}", escape(result.fit.source))
+    top.add_row("parameters N", count_text(o.params), f"{result.tokens_per_param:g} tokens/parameter: N = √(C/(6·r))")
+    top.add_row("tokens D", count_text(o.tokens), "D = r·N")
+    fit_text = f"{count_text(o.fit_params)} / {count_text(o.fit_tokens)}"
+    top.add_row("parametric fit N / D", fit_text, escape(result.fit.source))
     top.add_row("predicted loss L(N, D)", f"{o.predicted_loss:.3f}", "nats/token on MassiveText (fit)")
     top.add_row("device-hours", grouped(o.device_hours), escape(r.gpu))
     top.add_row("energy (kWh)", grouped(o.energy_kwh), "")
@@ -42,8 +52,9 @@ def render_table(result: Plan) -> None:
                    "kgCO2e"):
         table.add_column(column, justify="right")
     for p in result.table:
-        table.add_row(f"{p.scale:g}×", f"{p.flops:.2e}", si(p.params), si(p.tokens), si(p.fit_params),
-                      si(p.fit_tokens), si(p.device_hours), si(p.energy_kwh), si(p.co2e_kg))
+        table.add_row(f"{p.scale:g}×", f"{p.flops:.2e}", count_text(p.params), count_text(p.tokens),
+                      count_text(p.fit_params), count_text(p.fit_tokens), si(p.device_hours), si(p.energy_kwh),
+                      si(p.co2e_kg))
     console.print(table)
 
     assumed = Table(title="assumptions (as carbonllm estimate)", header_style="bold")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from carbonllm.cli.output import FORMATS, echo_csv, echo_json
+from carbonllm.errors import InputError
 from carbonllm.hardware import DTYPES
 from carbonllm.names import normalize
 
@@ -16,15 +17,18 @@ def _matches(needle: str | None, *haystack: str) -> bool:
     return any(key in normalize(h) for h in haystack)
 
 
-def _print_table(title: str, columns: list[str], rows: list[dict[str, object]]) -> None:
+def _print_table(title: str, columns: list[tuple[str, str]], rows: list[dict[str, object]]) -> None:
+    """A rich table of ``rows``; ``columns`` are (key, header) pairs."""
     from rich.console import Console
     from rich.table import Table
 
     table = Table(title=title, header_style="bold")
-    for column in columns:
-        table.add_column(column, overflow="fold")
+    for key, header in columns:
+        numeric = any(isinstance(row[key], (int, float)) for row in rows)
+        table.add_column(header, overflow="fold", justify="right" if numeric else "left")
     for row in rows:
-        table.add_row(*("" if row[c] is None else str(row[c]) for c in columns))
+        table.add_row(*("" if row[key] is None else f"{row[key]:g}" if isinstance(row[key], float) else str(row[key])
+                        for key, _ in columns))
     Console().print(table)
 
 
@@ -49,13 +53,17 @@ def hardware(filter: str | None, vendor: str | None, fmt: str) -> None:
         row.update({"memory_gb": acc.memory_gb, "year": acc.year,
                     "verification": acc.verification, "source": acc.source})
         rows.append(row)
+    if not rows:
+        raise InputError(f"no accelerator matches {filter or vendor!r}; run 'carbonllm hardware' to list them")
     if fmt == "json":
         echo_json(rows)
     elif fmt == "csv":
         echo_csv(rows)
     else:
-        columns = ["name", "aliases", "tdp_w", *[f"{d}_tflops" for d in DTYPES], "memory_gb", "year"]
-        _print_table(f"accelerators ({len(rows)})", columns, rows)
+        columns = [("name", "name"), ("tdp_w", "TDP W"), ("bf16_tflops", "bf16"), ("fp16_tflops", "fp16"),
+                   ("fp8_tflops", "fp8"), ("memory_gb", "GB"), ("year", "year")]
+        _print_table(f"accelerators ({len(rows)}; dense TFLOP/s; all columns and sources: --format csv)",
+                     columns, rows)
 
 
 @click.command("regions")
@@ -77,10 +85,17 @@ def regions(filter: str | None, kind: str | None, fmt: str) -> None:
                      "kind": zone.kind, "grid_zone": zone.grid_zone,
                      "intensity_g_per_kwh": zone.intensity_g_per_kwh, "year": zone.year,
                      "source": zone.source})
+    if filter:  # exact code or name matches first (FR → France before Central African Republic)
+        key = normalize(filter)
+        rows.sort(key=lambda r: key not in {normalize(str(r["zone"])), normalize(str(r["name"])),
+                                            *(normalize(a) for a in str(r["aliases"]).split(";"))})
+    if not rows:
+        raise InputError(f"no grid zone matches {filter or kind!r}; run 'carbonllm regions' to list them")
     if fmt == "json":
         echo_json(rows)
     elif fmt == "csv":
         echo_csv(rows)
     else:
-        columns = ["zone", "aliases", "name", "kind", "grid_zone", "intensity_g_per_kwh", "year"]
-        _print_table(f"grid zones ({len(rows)})", columns, rows)
+        columns = [("zone", "zone"), ("name", "name"), ("kind", "kind"), ("grid_zone", "grid"),
+                   ("intensity_g_per_kwh", "gCO2e/kWh"), ("year", "year")]
+        _print_table(f"grid zones ({len(rows)}; aliases and sources: --format csv)", columns, rows)
