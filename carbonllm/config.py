@@ -86,6 +86,23 @@ class TrackConfig(BaseModel):
     sources: dict[str, str] = {}  # field → "flag" / "env CARBONLLM_PUE" / "file PATH" / "default"
 
     @property
+    def projection_warning(self) -> str | None:
+        """What was given for the projection but cannot be used, or None.
+
+        The projection needs a planned total; the FLOP-model estimate and MFU need it in tokens.
+        """
+        inputs = [flag for flag, value in (("--progress-file", self.progress_file), ("--params", self.params),
+                                           ("--gpu", self.gpu), ("--dtype", self.dtype)) if value is not None]
+        if inputs and self.total_tokens is None and self.total_steps is None:
+            return (f"{', '.join(inputs)} given without --total-tokens or --total-steps: no projection "
+                    "(the projection needs one of them)")
+        unused = [flag for flag in inputs if flag != "--progress-file"]
+        if unused and self.total_tokens is None:
+            return (f"{', '.join(unused)} given with --total-steps: no FLOP-model estimate or implied MFU "
+                    "(they need --total-tokens)")
+        return None
+
+    @property
     def measures(self) -> bool:
         """Whether this process measures: local rank 0 (or no rank) does; the others do not."""
         return self.local_rank in (None, 0)

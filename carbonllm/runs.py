@@ -96,6 +96,7 @@ class RunSummary(BaseModel):
     energy_kwh: float  # IT energy: the sum over devices
     pue: float
     pue_is_default: bool = False
+    pue_source: str | None = None  # "given (flag)", the default's source, or how a merge mixed them
     facility_energy_kwh: float  # energy_kwh × pue
     region: str
     region_name: str
@@ -295,6 +296,7 @@ def combine(nodes: Sequence[RunSummary], names: Sequence[str] | None = None) -> 
         energy_kwh=energy,
         pue=facility / energy if energy > 0 else first.pue,
         pue_is_default=all(n.pue_is_default for n in nodes),
+        pue_source=_merged_pue_source(nodes),
         facility_energy_kwh=facility,
         region=first.region if len(regions) == 1 else "mixed",
         region_name=first.region_name if len(regions) == 1 else "several regions",
@@ -316,6 +318,17 @@ def combine(nodes: Sequence[RunSummary], names: Sequence[str] | None = None) -> 
         node_files=list(names or []),
     )
     return merged
+
+
+def _merged_pue_source(nodes: Sequence[RunSummary]) -> str | None:
+    """Where the merged PUE comes from: the nodes' common source, or, when the nodes differ in
+    PUE or in whether it was given, that the merged value is their energy-weighted mean."""
+    kinds = sorted({(n.pue, n.pue_is_default) for n in nodes})
+    if len(kinds) == 1:
+        sources = {n.pue_source for n in nodes}
+        return sources.pop() if len(sources) == 1 else None
+    parts = ", ".join(f"{pue:g} {'default' if is_default else 'given'}" for pue, is_default in kinds)
+    return f"energy-weighted mean of the nodes' PUE ({parts})"
 
 
 def _merged_projection(nodes: Sequence[RunSummary], duration_s: float, energy_kwh: float,
@@ -393,6 +406,7 @@ def summarize(
         energy_kwh=energy,
         pue=config.pue,
         pue_is_default=config.pue_is_default,
+        pue_source=config.pue_source,
         facility_energy_kwh=facility,
         region=config.region,
         region_name=config.region_name,

@@ -32,7 +32,7 @@ from typing import IO, Any, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from carbonllm.errors import InputError, MeasurementError
-from carbonllm.sensors import Sensor
+from carbonllm.sensors import Sensor, SettlingSensor
 from carbonllm.units import j_to_kwh
 
 
@@ -202,8 +202,33 @@ class Sampler:
         dev.samples += 1
         return error
 
-    def sample_now(self) -> Snapshot:
-        """Take one sample of every device now, hand it to the sink, return the totals."""
+    @staticmethod
+    def _settle_device(dev: _Device) -> str | None:
+        """Replace a provisional counter (a model still loading) by its value as of this sample:
+        waits for the model. Returns the error text, or None."""
+        sensor = dev.sensor
+        if not isinstance(sensor, SettlingSensor) or not sensor.pending or dev.last_counter_j is None:
+            return None
+        try:
+            counter_j = sensor.settle_energy_j()
+        except MeasurementError as e:
+            message = str(e)
+            if message not in dev.errors:
+                dev.errors.append(message)
+            return message
+        dev.energy_j += counter_j - dev.last_counter_j  # the part the provisional read left out
+        dev.last_counter_j = counter_j
+        dev.power_w = sensor.read_power_w()
+        return None
+
+    def sample_now(self, settle: bool = False) -> Snapshot:
+        """Take one sample of every device now, hand it to the sink, return the totals.
+
+        ``settle``: make the sample exact where a sensor's reading is provisional (codecarbon's
+        models still loading): wait for them and take their counters as of this sample, whose
+        time stays the moment it was taken. Used at window boundaries and for the final sample;
+        the periodic samples never wait.
+        """
         with self._lock:
             now = self._clock()
             wall = self._wall()
@@ -211,9 +236,11 @@ class Sampler:
                 self._t0 = now
                 self.started_unix = wall
             elapsed_s = now - self._t0
+            errors = [self._sample_device(dev, now) for dev in self._devices]
+            if settle:
+                errors = [error or self._settle_device(dev) for dev, error in zip(self._devices, errors, strict=True)]
             records = []
-            for dev in self._devices:
-                error = self._sample_device(dev, now)
+            for dev, error in zip(self._devices, errors, strict=True):
                 s = dev.sensor
                 records.append({"time_unix": wall, "elapsed_s": elapsed_s, "device": s.device,
                                 "component": s.component, "energy_j": dev.energy_j, "power_w": dev.power_w,
@@ -258,11 +285,12 @@ class Sampler:
         return first
 
     def stop(self) -> Snapshot:
-        """Stop the thread, take a last sample, close the sink; return the final totals."""
+        """Stop the thread, take a last sample (settled: exact as of now, see
+        :meth:`sample_now`), close the sink; return the final totals."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
-        final = self.sample_now()
+        final = self.sample_now(settle=True)
         if self._sink is not None:
             self._sink.close()
         return final

@@ -19,7 +19,10 @@ Nothing here is measured; every reading says so in its ``method``:
   8 and 16 DIMMs, at least 10 W (x86). Older codecarbon (< 3) used 3 W per 8 GB (0.375 W/GB).
 
 codecarbon is imported lazily, in a background thread started when the sensor is made, because
-importing it takes about 1.5 s: the first (baseline) sample never waits for it. Only those model
+importing it takes about 1.5 s: the first (baseline) sample never waits for it. Until it has
+loaded, a read returns the last known counter and marks it ``pending``; the sampler settles a
+pending read (waits, then takes the counter as of that read) where a sample must be exact: a
+window's boundaries and the final sample. Only those model
 pieces are used; no ``EmissionsTracker`` is started, so codecarbon makes no network call
 (its API, IP geolocation and telemetry live in the tracker and output classes, not in these).
 """
@@ -204,33 +207,60 @@ class CodecarbonModels:
 
 
 class _ModelSensor:
-    """Integrates a modelled power over time: energy += power × dt at each read."""
+    """A modelled device whose power is ``watts × shape``: ``watts`` comes from codecarbon (known
+    only once it has loaded), ``shape`` is known at every read (1 for RAM; the load factor for
+    the CPU). The model is linear in ``watts``, so ∫shape·dt is accumulated from the first read
+    and energy = watts × ∫shape·dt.
+
+    A read while codecarbon is still loading returns the last known counter and sets
+    ``pending``; :meth:`settle_energy_j` then waits for codecarbon and gives the counter as of
+    that read, so a sample taken at a given moment (a window's end, the command's exit) can be
+    made exact without moving it later.
+    """
 
     energy_range_j: float | None = None
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, models: CodecarbonModels | None, clock: Callable[[], float] = time.monotonic) -> None:
+        self._models = models
         self._clock = clock
         self._energy_j = 0.0
+        self._shape_s = 0.0  # ∫ shape dt since the first read, in seconds
+        self._last_shape = 0.0
         self._last_t: float | None = None
         self._power_w: float | None = None
+        self.pending = False  # the last read's counter is provisional (codecarbon still loading)
 
-    def _model_power_w(self) -> float:
+    def _shape(self) -> float:
+        """The interval's mean shape factor, read now (called once per read, after the first)."""
+        return 1.0
+
+    def _watts(self) -> float:
+        """The model's power at shape 1, from codecarbon; waits for it to load."""
         raise NotImplementedError
 
-    def _ready(self) -> bool:
-        return True
+    def _first_read(self) -> None:
+        """The baseline: needs no model, so it never waits for codecarbon."""
 
     def read_energy_j(self) -> float | None:
         now = self._clock()
-        if self._last_t is None:  # the baseline: needs no model, so it never waits for codecarbon
+        if self._last_t is None:
+            self._first_read()
             self._last_t = now
             return 0.0
-        if not self._ready():  # still loading: do not block the sampler; the first modelled
-            return self._energy_j  # power will cover the whole time since the baseline
-        power_w = self._model_power_w()
-        self._energy_j += power_w * (now - self._last_t)  # rectangle: the model gives the interval's mean
-        self._last_t = now
-        self._power_w = power_w
+        shape = self._shape()
+        self._shape_s += shape * (now - self._last_t)  # rectangle: the interval's mean shape
+        self._last_t, self._last_shape = now, shape
+        if self._models is not None and not self._models.ready:  # do not block the sampler
+            self.pending = True
+            return self._energy_j
+        return self.settle_energy_j()
+
+    def settle_energy_j(self) -> float:
+        """The counter as of the last read, waiting for codecarbon if it is still loading."""
+        watts = self._watts()
+        self._energy_j = watts * self._shape_s
+        self._power_w = watts * self._last_shape
+        self.pending = False
         return self._energy_j
 
     def read_power_w(self) -> float | None:
@@ -265,29 +295,25 @@ class CpuModelSensor(_ModelSensor):
 
     def __init__(self, models: CodecarbonModels, clock: Callable[[], float] = time.monotonic,
                  cpu_times: Callable[[], tuple[float, float]] = machine_cpu_times) -> None:
-        super().__init__(clock)
+        super().__init__(models, clock)
         self.name = "CPU (codecarbon model)"
-        self._models = models
+        self._cpu_models = models
         self._cpu_times = cpu_times
-        self._last_times: tuple[float, float] | None = None
-        self._factor_s = 0.0  # ∫ load_factor dt since the baseline, in seconds
+        self._last_times: tuple[float, float] = (0.0, 0.0)
 
-    def read_energy_j(self) -> float | None:
-        now, times = self._clock(), self._cpu_times()
-        if self._last_t is None or self._last_times is None:  # the baseline: no model needed
-            self._last_t, self._last_times = now, times
-            return 0.0
+    def _first_read(self) -> None:
+        self._last_times = self._cpu_times()
+
+    def _shape(self) -> float:
+        times = self._cpu_times()
         busy_s, total_s = times[0] - self._last_times[0], times[1] - self._last_times[1]
-        factor = load_factor(busy_s / total_s if total_s > 0 else 0.0)
-        self._factor_s += factor * (now - self._last_t)  # rectangle: the load is the interval's mean
-        self._last_t, self._last_times = now, times
-        if not self._models.ready:  # codecarbon still loading: the load is kept, the TDP comes later
-            return self._energy_j
-        info, _ = self._models.cpu()
+        self._last_times = times
+        return load_factor(busy_s / total_s if total_s > 0 else 0.0)
+
+    def _watts(self) -> float:
+        info, _ = self._cpu_models.cpu()
         self.name = f"{info.model} ({info.max_power_w:g} W TDP, codecarbon model)"
-        self._energy_j = info.max_power_w * self._factor_s
-        self._power_w = info.max_power_w * factor
-        return self._energy_j
+        return info.max_power_w
 
 
 class RamModelSensor(_ModelSensor):
@@ -299,16 +325,12 @@ class RamModelSensor(_ModelSensor):
 
     def __init__(self, models: CodecarbonModels | None, clock: Callable[[], float] = time.monotonic,
                  power_w: float | None = None) -> None:
-        super().__init__(clock)
+        super().__init__(models if power_w is None else None, clock)
         self.name = "RAM (codecarbon 3.x model)"
-        self._models = models
         self._fixed_power_w = power_w
 
-    def _ready(self) -> bool:
-        return self._models is None or self._models.ready
-
-    def _model_power_w(self) -> float:
-        if self._fixed_power_w is not None or self._models is None:
+    def _watts(self) -> float:
+        if self._models is None:
             return self._fixed_power_w or 0.0
         info = self._models.ram()
         self.name = f"RAM {info.memory_gb:.0f} GB (codecarbon 3.x model)"

@@ -62,6 +62,19 @@ class Sensor(Protocol):
         ...
 
 
+@runtime_checkable
+class SettlingSensor(Protocol):
+    """A sensor whose counter may be provisional: a model still loading (codecarbon's).
+
+    While ``pending`` is true the last ``read_energy_j()`` returned the last known counter;
+    ``settle_energy_j()`` waits for the model and returns the counter as of that read.
+    """
+
+    pending: bool
+
+    def settle_energy_j(self) -> float: ...
+
+
 ScriptItem = float | None | BaseException
 
 
@@ -126,7 +139,7 @@ class SensorSet:
     waiters: list[Callable[[], None]] = field(default_factory=list)
 
     def settle(self) -> None:
-        """Wait for sensors still loading (codecarbon's models), before the final sample."""
+        """Wait for sensors still loading (codecarbon's models); instant once they have loaded."""
         for wait in self.waiters:
             wait()
 

@@ -191,6 +191,8 @@ class Tracker:
         else:
             self._sensor_set = SensorSet(sensors=list(source))
         self._notes.extend(self._sensor_set.notes)
+        if self.config.projection_warning is not None:
+            self._notes.append(self.config.projection_warning)
         assert self.samples_path is not None
         sink = JsonlSink(self.samples_path)
         self._sampler = Sampler(self._sensor_set.sensors, self.config.interval_s, sink=sink,
@@ -210,9 +212,7 @@ class Tracker:
             self.result = self._summary(Snapshot(time_unix=time.time(), elapsed_s=0.0, devices=()),
                                         complete=True, exit_status=exit_status, method="not-measured")
             return self.result
-        if self._sensor_set is not None:
-            self._sensor_set.settle()
-        final = self._sampler.stop()
+        final = self._sampler.stop()  # now: a model still loading is waited for, not charged longer
         self.poll_progress_file()
         try:
             self.result = self._write(final, complete=True, exit_status=exit_status)
@@ -229,17 +229,27 @@ class Tracker:
 
     def __call__(self, func: F) -> F:
         """Use as a decorator: each call of ``func`` is measured by a fresh tracker; the last
-        call's summary is in ``self.result``."""
+        call's summary is in ``func.result`` (the decorated function's attribute, None before the
+        first call) and in ``self.result``, also when the call raised."""
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             inner = Tracker(self.config, self._sensor_source, on_sample=self.on_sample)
-            with inner:
-                value = func(*args, **kwargs)
-            self.result = inner.result
-            return value
+            try:
+                with inner:
+                    return func(*args, **kwargs)
+            finally:
+                self.result = inner.result
+                wrapper.result = inner.result  # type: ignore[attr-defined]
 
+        wrapper.result = None  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
+
+    def note(self, text: str) -> None:
+        """Add a note to the summary (e.g. how the run was stopped)."""
+        with self._lock:
+            if text not in self._notes:
+                self._notes.append(text)
 
     # -- progress and windows -------------------------------------------------------------
 
@@ -260,14 +270,22 @@ class Tracker:
 
     @contextmanager
     def window(self, name: str) -> Iterator[Window]:
-        """Measure a named window; its :class:`Measurement` is ``window.result`` after the block."""
+        """Measure a named window; its :class:`Measurement` is ``window.result`` after the block.
+
+        Both boundaries are exact samples: while codecarbon's models are still loading the window
+        first waits for them (once, up to ~1.5 s), so no energy from before it is charged to it.
+        """
         handle = Window(name)
-        start = self._sampler.sample_now() if self._sampler is not None else None
+        start = None
+        if self._sampler is not None:
+            if self._sensor_set is not None:
+                self._sensor_set.settle()  # codecarbon still loading: wait (once) before the window
+            start = self._sampler.sample_now(settle=True)  # exact: energy up to the window's start
         t0 = time.monotonic()
         try:
             yield handle
         finally:
-            end = self._sampler.sample_now() if self._sampler is not None else None
+            end = self._sampler.sample_now(settle=True) if self._sampler is not None else None
             handle.result = self._measure(name, start, end, time.monotonic() - t0)
             with self._lock:
                 self._windows.append(handle.result)

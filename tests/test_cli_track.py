@@ -217,3 +217,95 @@ def test_merge_prints_the_merged_run(tmp_path: Path, env: dict[str, str]) -> Non
     assert merged["node_count"] == 2
     assert merged["energy_kwh"] == pytest.approx(sum(n.energy_kwh for n in nodes))
     assert merged["co2e_kg"] == pytest.approx(sum(n.co2e_kg for n in nodes))
+
+
+def no_rapl(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    """No RAPL: the CPU and RAM are modelled with codecarbon, which takes ~1.5 s to load."""
+    (tmp_path / "no-rapl").mkdir(exist_ok=True)
+    return {**env, "CARBONLLM_RAPL_ROOT": str(tmp_path / "no-rapl")}
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_at_any_moment_leaves_a_complete_summary(tmp_path: Path, env: dict[str, str], sig: int) -> None:
+    """The tracker gets the signal at several moments (during start-up, with codecarbon still
+    loading, and later), twice as `timeout` sends it (to the tracker, then to its process group):
+    it always forwards it, waits for the child, finalises the summary and exits with the child's
+    status (128 + N: `sleep` dies of the signal; a command not started yet is not started)."""
+    sleep = shutil.which("sleep")
+    assert sleep is not None
+    runs = []
+    for models in (False, True):
+        for delay in (0.3, 1.0, 2.0):
+            out = tmp_path / f"{'models' if models else 'rapl'}-{delay}"
+            proc = subprocess.Popen([CARBONLLM, "track", "--intensity", "1", "--interval", "0.5", "--output",
+                                     str(out), "--", sleep, "20"],
+                                    env=no_rapl(env, tmp_path) if models else env, cwd=tmp_path,
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    text=True, start_new_session=True)
+            runs.append((time.monotonic() + delay, proc, out))
+    for at, proc, _ in sorted(runs, key=lambda r: r[0]):
+        time.sleep(max(0.0, at - time.monotonic()))
+        proc.send_signal(sig)
+        os.killpg(proc.pid, sig)  # as `timeout` does: the tracker again, and the child
+    for _, proc, out in runs:
+        _, stderr = proc.communicate(timeout=60)
+        assert proc.returncode == 128 + sig, (out.name, stderr)
+        summary = load_run(out)
+        assert summary.complete and summary.exit_status == 128 + sig, (out.name, stderr)
+        assert "carbonllm track" in stderr  # the table was printed
+        assert "Traceback" not in stderr
+
+
+def test_a_signal_before_the_command_starts_stops_it_from_starting(tmp_path: Path) -> None:
+    """Deterministically, the moment between start-up and the child: the command is not run."""
+    from carbonllm.cli.track_cmd import Signals, run_child
+    from carbonllm.sensors import FakeSensor
+    from carbonllm.tracker import track
+
+    marker = tmp_path / "ran"
+    tracker = track(intensity=1, interval_s=60, output_dir=tmp_path / "o",
+                    sensors=[FakeSensor(energies_j=[0.0, 1.0])]).start()
+    with Signals() as signals:
+        signal.raise_signal(signal.SIGTERM)  # recorded by the handler, not fatal
+        status = run_child(tracker, [PY, "-c", f"open({str(marker)!r}, 'w')"], signals)
+    assert status == 143 and not marker.exists()
+    summary = load_run(tmp_path / "o")
+    assert summary.complete and summary.exit_status == 143
+    assert any("SIGTERM before the command started" in n for n in summary.notes)
+
+
+def test_a_command_that_exits_at_once_is_not_charged_codecarbon_s_load_time(tmp_path: Path,
+                                                                              env: dict[str, str]) -> None:
+    r = carbonllm(["track", "--intensity", "1", "--output", str(tmp_path / "o"), "--format", "json", "--", PY,
+                   "-c", "pass"], no_rapl(env, tmp_path), tmp_path)
+    assert r.returncode == 0, r.stderr
+    summary = load_run(tmp_path / "o")
+    assert {d.method for d in summary.devices if d.component != "gpu"} == {"codecarbon-cpu-model", "ram-model"}
+    assert summary.duration_s < 0.5  # ends at the child's exit, not when codecarbon has loaded
+    ram = next(d for d in summary.devices if d.device == "ram")
+    assert ram.mean_power_w is not None
+    assert ram.energy_kwh * 3.6e6 == pytest.approx(ram.mean_power_w * summary.duration_s)
+    assert ram.mean_power_w >= 10.0  # codecarbon 3.x's RAM model: at least 10 W on x86
+
+
+@pytest.mark.parametrize("option", [["--progress-file", "p.txt"], ["--params", "1e9"], ["--gpu", "A100"]])
+def test_projection_inputs_without_a_total_warn_once(tmp_path: Path, env: dict[str, str], option: list[str]) -> None:
+    r = carbonllm(["track", "--intensity", "1", "--interval", "0.05", "--output", str(tmp_path / "o"), *option,
+                   "--format", "json", "--", PY, "-c", "pass"], env, tmp_path)
+    assert r.returncode == 0, r.stderr
+    warnings = [line for line in r.stderr.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and "--total-tokens or --total-steps" in warnings[0], r.stderr
+    assert r.stderr.splitlines()[0] == warnings[0]  # at start, before the run
+    assert json.loads(r.stdout)["projection"] is None
+
+
+def test_merge_of_nodes_with_different_pue_says_so(tmp_path: Path, env: dict[str, str]) -> None:
+    out = tmp_path / "shared"
+    for rank, pue in (("0", ["--pue", "1.1"]), ("1", [])):
+        r = carbonllm(["track", "--intensity", "100", "--interval", "0.05", "--output", str(out), *pue, "--",
+                       PY, "-c", "pass"], {**env, "NODE_RANK": rank}, tmp_path)
+        assert r.returncode == 0, r.stderr
+    r = carbonllm(["track", "--merge", str(out)], {**env, "COLUMNS": "200"}, tmp_path)
+    assert r.returncode == 0, r.stderr
+    pue_row = next(line for line in r.stderr.splitlines() if line.strip("│┃ ").startswith("PUE"))
+    assert "energy-weighted mean of the nodes' PUE (1.1 given, 1.2 default)" in pue_row, r.stderr

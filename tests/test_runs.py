@@ -100,3 +100,19 @@ def test_truncated_sample_lines_are_skipped_and_reported(tmp_path: Path) -> None
     assert records == [good] and skipped == 1
     summary = load_run(path)
     assert any("skipped 1 truncated" in n for n in summary.notes)
+
+
+def test_merge_labels_a_mixed_pue_honestly(tmp_path: Path) -> None:
+    a = node("a", 0, 10.0, 0, 0, "2025-01-01T00:00:00Z", "2025-01-01T01:00:00Z", 3600.0, pue=1.1)
+    b = node("b", 1, 10.0, 0, 0, "2025-01-01T00:00:00Z", "2025-01-01T01:00:00Z", 3600.0, pue=1.2)
+    a.update(pue_is_default=False, pue_source="given (flag)")
+    b.update(pue_is_default=True)
+    write(tmp_path, a)
+    write(tmp_path, b)
+    m = merge_runs(tmp_path)
+    assert m.pue == pytest.approx((11.0 + 12.0) / 20.0)  # facility / IT energy
+    assert not m.pue_is_default
+    assert m.pue_source == "energy-weighted mean of the nodes' PUE (1.1 given, 1.2 default)"
+    b.update(pue=1.1, pue_is_default=False, pue_source="given (flag)", facility_energy_kwh=11.0)
+    write(tmp_path, b)
+    assert merge_runs(tmp_path).pue_source == "given (flag)"  # the same on every node

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
 
@@ -125,3 +126,59 @@ def test_interval_must_be_positive(interval: float) -> None:
 def test_unwritable_samples_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot write samples"):
         JsonlSink(tmp_path / "missing-dir" / "s.jsonl")
+
+
+class LoadingModels:
+    """Stands in for ``CodecarbonModels``: codecarbon "loads" until ``loaded`` is set; then the RAM
+    model says 20 W. ``wait()`` blocks like the real one."""
+
+    def __init__(self, loaded: bool = False) -> None:
+        self.loaded = threading.Event()
+        if loaded:
+            self.loaded.set()
+
+    @property
+    def ready(self) -> bool:
+        return self.loaded.is_set()
+
+    def wait(self) -> None:
+        self.loaded.wait()
+
+    def ram(self):
+        from carbonllm.sensor_models import RamModelInfo
+
+        self.loaded.wait()
+        return RamModelInfo(memory_gb=24.0, power_w=20.0)
+
+
+def test_a_settled_sample_is_exact_as_of_its_own_time_while_a_model_loads(tmp_path: Path) -> None:
+    """Periodic samples do not wait for codecarbon (the RAM model answers with its last counter);
+    a settled sample waits, then counts the energy up to the moment it was taken, not later."""
+    from carbonllm.sensor_models import RamModelSensor
+
+    clock = Clock()
+    models = LoadingModels()
+    ram = RamModelSensor(models, clock=clock)  # type: ignore[arg-type]
+    path = tmp_path / "s.jsonl"
+    sampler = Sampler([ram], 1.0, sink=JsonlSink(path), clock=clock)
+    assert by_device(run(sampler, clock, [0.0, 1.0])[-1])["ram"].energy_j == 0.0  # loading: provisional
+    assert ram.pending
+    clock.t = 2.0
+
+    def codecarbon_finishes() -> None:  # later, at t = 9 s
+        clock.t = 9.0
+        models.loaded.set()
+
+    timer = threading.Timer(0.05, codecarbon_finishes)
+    timer.start()
+    settled = sampler.sample_now(settle=True)
+    timer.join()
+    d = by_device(settled)["ram"]
+    assert settled.elapsed_s == 2.0  # the sample keeps its time
+    assert d.energy_j == pytest.approx(20.0 * 2.0)  # 20 W × 2 s, not × 9 s
+    assert d.power_w == pytest.approx(20.0) and not ram.pending
+    clock.t = 3.0
+    assert by_device(sampler.sample_now())["ram"].energy_j == pytest.approx(20.0 * 3.0)
+    sampler.stop()
+    last_line = json.loads(path.read_text().splitlines()[-3])  # the settled sample's line
+    assert last_line["elapsed_s"] == 2.0 and last_line["energy_j"] == pytest.approx(40.0)

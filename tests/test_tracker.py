@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from carbonllm.config import resolve_config
+from carbonllm.config import TrackConfig, resolve_config
 from carbonllm.errors import InputError, UnknownRegionError
-from carbonllm.runs import load_run
-from carbonllm.sensors import FakeSensor
+from carbonllm.runs import RunSummary, load_run
+from carbonllm.sensor_models import CpuModelInfo, CpuModelSensor, RamModelInfo, RamModelSensor
+from carbonllm.sensors import FakeSensor, SensorSet
 from carbonllm.tracker import read_progress_file, track
 
 NO_ENV: dict[str, str] = {}
@@ -191,3 +195,112 @@ def test_unwritable_output_dir(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(InputError, match="cannot write to output directory"):
         track(intensity=1, output_dir=blocker / "sub", sensors=counters()).start()
+
+
+class LoadingModels:
+    """Stands in for ``CodecarbonModels`` (codecarbon is what is faked, not the model sensors):
+    "loading" for ``load_s`` seconds, then a 100 W-TDP CPU and 20 W of RAM."""
+
+    def __init__(self, load_s: float) -> None:
+        self.loaded = threading.Event()
+        self._timer = threading.Timer(load_s, self.loaded.set)
+        self._timer.start()
+
+    @property
+    def ready(self) -> bool:
+        return self.loaded.is_set()
+
+    def wait(self) -> None:
+        self.loaded.wait()
+
+    def cpu(self) -> tuple[CpuModelInfo, None]:
+        self.loaded.wait()
+        return CpuModelInfo(model="Test CPU", tdp_w=100.0, sockets=1, max_power_w=100.0, matched=True), None
+
+    def ram(self) -> RamModelInfo:
+        self.loaded.wait()
+        return RamModelInfo(memory_gb=24.0, power_w=20.0)
+
+
+def half_busy_cpu_times() -> tuple[float, float]:
+    """The machine's CPUs exactly 50 % busy at every moment: busy = total / 2."""
+    t = time.monotonic()
+    return t / 2, t
+
+
+RAM_W = 20.0
+CPU_W = 100.0 * (0.1 + 0.9 * 0.5**3)  # codecarbon's load model at 50 % load: 21.25 W
+
+
+def modelled(load_s: float) -> Callable[[TrackConfig], SensorSet]:
+    def source(config: TrackConfig) -> SensorSet:
+        models = LoadingModels(load_s)
+        sensors = [CpuModelSensor(models, cpu_times=half_busy_cpu_times),  # type: ignore[arg-type]
+                   RamModelSensor(models)]  # type: ignore[arg-type]
+        return SensorSet(sensors=sensors, waiters=[models.wait])  # type: ignore[arg-type]
+
+    return source
+
+
+def test_windows_while_codecarbon_loads_get_their_own_energy(tmp_path: Path) -> None:
+    """Windows that start or end while codecarbon's models load (here the first 0.8 s) get the
+    energy of their own time, not 0 for the first ones and the backlog in a later one."""
+    t0 = time.monotonic()
+    with track(intensity=100, pue=1.0, interval_s=0.1, output_dir=tmp_path, sensors=modelled(0.8)) as t:
+        assert time.monotonic() - t0 < 0.5  # the baseline never waits for codecarbon
+        windows = []
+        for i in range(5):
+            with t.window(f"w{i}") as w:
+                time.sleep(0.3)
+            windows.append(w)
+    for w in windows:
+        m = w.result
+        assert m is not None and m.duration_s == pytest.approx(0.3, abs=0.1)
+        # by hand: constant modelled power × the window's own duration
+        assert m.energy_kwh_by_device["ram"] == pytest.approx(RAM_W * m.duration_s / 3.6e6, rel=1e-3)
+        assert m.energy_kwh_by_device["cpu:0"] == pytest.approx(CPU_W * m.duration_s / 3.6e6, rel=1e-3)
+    s = t.result
+    assert s is not None
+    assert s.energy_kwh == pytest.approx((RAM_W + CPU_W) * s.duration_s / 3.6e6, rel=1e-3)
+    assert [m.name for m in s.windows] == [f"w{i}" for i in range(5)]
+
+
+def test_stop_while_codecarbon_loads_ends_the_run_at_the_stop(tmp_path: Path) -> None:
+    """A run shorter than codecarbon's load time: stop() waits for the models but the run ends
+    (and is charged) at the moment stop() was called."""
+    t = track(intensity=100, pue=1.0, interval_s=0.05, output_dir=tmp_path, sensors=modelled(0.8)).start()
+    time.sleep(0.1)
+    s = t.stop()
+    assert s.duration_s < 0.3
+    assert s.energy_kwh_by_component["ram"] == pytest.approx(RAM_W * s.duration_s / 3.6e6, rel=1e-2)
+    assert s.energy_kwh == pytest.approx((RAM_W + CPU_W) * s.duration_s / 3.6e6, rel=1e-2)
+
+
+def test_the_decorated_function_holds_its_last_summary(tmp_path: Path) -> None:
+    @track(intensity=100, interval_s=60, output_dir=tmp_path / "d", sensors=lambda cfg: SensorSet(sensors=counters()))
+    def evaluate(x: int) -> int:
+        if x < 0:
+            raise ValueError("negative")
+        return x * 2
+
+    assert evaluate.result is None  # type: ignore[attr-defined]  # not called yet
+    assert evaluate(21) == 42
+    first = evaluate.result  # type: ignore[attr-defined]
+    assert isinstance(first, RunSummary) and first.complete and first.energy_kwh == pytest.approx(0.0011)
+    with pytest.raises(ValueError, match="negative"):
+        evaluate(-1)
+    assert evaluate.result is not first and evaluate.result.complete  # type: ignore[attr-defined]
+
+
+def test_projection_inputs_without_a_total_are_noted(tmp_path: Path) -> None:
+    cfg = resolve_config({"intensity_g_per_kwh": 1, "params": 1e9}, environ={}, read_file=False)
+    assert cfg.projection_warning is not None and "--total-tokens or --total-steps" in cfg.projection_warning
+    cfg = resolve_config({"intensity_g_per_kwh": 1, "params": 1e9, "total_steps": 10}, environ={}, read_file=False)
+    assert cfg.projection_warning is not None and "need --total-tokens" in cfg.projection_warning
+    cfg = resolve_config({"intensity_g_per_kwh": 1, "params": 1e9, "total_tokens": 10}, environ={}, read_file=False)
+    assert cfg.projection_warning is None
+    with track(intensity=1, interval_s=60, output_dir=tmp_path, progress_file=tmp_path / "p",
+               sensors=counters()) as t:
+        pass
+    assert t.result is not None and t.result.projection is None
+    assert any("--progress-file given without --total-tokens" in n for n in t.result.notes)

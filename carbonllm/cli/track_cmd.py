@@ -19,20 +19,21 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from carbonllm.cli.output import QUANTITY, echo_json, si
-from carbonllm.config import TrackConfig, resolve_config
 from carbonllm.errors import InputError
-from carbonllm.runs import RunSummary, merge_runs
-from carbonllm.sampler import Snapshot
-from carbonllm.tracker import Tracker
 from carbonllm.units import J_PER_KWH, co2e_kg_from
+
+if TYPE_CHECKING:  # imported when used: the signal handlers go in before these heavier modules load
+    from carbonllm.config import TrackConfig
+    from carbonllm.runs import RunSummary
+    from carbonllm.sampler import Snapshot
+    from carbonllm.tracker import Tracker
 
 LOG_EVERY_S = 60.0
 FORWARDED = (signal.SIGINT, signal.SIGTERM)
@@ -119,7 +120,8 @@ def render_table(summary: RunSummary, where: str | None = None) -> None:
             head.add_row(f"{component} energy", f"{summary.energy_kwh_by_component[component]:.4g} kWh",
                          ", ".join(methods))
     head.add_row("IT energy", f"{summary.energy_kwh:.4g} kWh", "measured (sum of devices)")
-    pue_how = "default " + "(give --pue)" if summary.pue_is_default else "given"
+    # "given (flag)", or for a merge of nodes with different PUEs, how they were combined
+    pue_how = "default (give --pue)" if summary.pue_is_default else summary.pue_source or "given"
     head.add_row("PUE", f"{summary.pue:g}", pue_how)
     head.add_row("facility energy", f"{summary.facility_energy_kwh:.4g} kWh", "IT energy × PUE")
     year = f", {summary.intensity_year}" if summary.intensity_year else ""
@@ -177,15 +179,6 @@ def emit(summary: RunSummary, fmt: str, where: str | None = None) -> None:
 # --- running -----------------------------------------------------------------------------------
 
 
-def _install(handler: Callable[[int, FrameType | None], None]) -> dict[int, Any]:
-    return {sig: signal.signal(sig, handler) for sig in FORWARDED}
-
-
-def _restore(previous: dict[int, Any]) -> None:
-    for sig, old in previous.items():
-        signal.signal(sig, old)
-
-
 def _terminal_sent_it() -> bool:
     """Whether a terminal SIGINT also reached the child: we share a foreground process group."""
     try:
@@ -194,25 +187,80 @@ def _terminal_sent_it() -> bool:
         return False
 
 
-def run_child(tracker: Tracker, command: list[str]) -> int:
-    """Start ``command``, forward signals, wait; always stop the tracker. Returns the exit status."""
-    child = subprocess.Popen(command)
-    tracker.pid = child.pid
+class Signals:
+    """SIGINT and SIGTERM for the whole of ``track``: from before the tracker starts until the
+    summary has been written and printed, so no signal can cut the finalisation short.
 
-    def forward(signum: int, frame: FrameType | None) -> None:
+    A signal is recorded; once the child exists it is forwarded to it (a terminal's Ctrl-C has
+    reached it already). One that arrives before the child is started stops ``track`` from
+    starting it; one that arrives while it is being started is forwarded as soon as it exists.
+    Python's own handlers (``KeyboardInterrupt``, death by SIGTERM) are restored on exit.
+    """
+
+    def __init__(self) -> None:
+        self.received: list[int] = []
+        self._unforwarded: list[int] = []  # indices into received, taken before the child existed
+        self._child: subprocess.Popen[bytes] | None = None
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> Signals:
+        self._previous = {sig: signal.signal(sig, self._handle) for sig in FORWARDED}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, old in self._previous.items():
+            signal.signal(sig, old)
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        # Runs in the main thread between two bytecodes: it cannot interleave with attach()
+        # inside one statement, only between statements.
+        self.received.append(signum)
+        if self._child is None:
+            self._unforwarded.append(len(self.received) - 1)
+        else:
+            self._forward(self._child, signum)
+
+    @staticmethod
+    def _forward(child: subprocess.Popen[bytes], signum: int) -> None:
         if signum == signal.SIGINT and _terminal_sent_it():
             return  # Ctrl-C went to the whole foreground group, the child included
-        if child.poll() is None:
-            child.send_signal(signum)
+        if child.returncode is None:
+            try:
+                child.send_signal(signum)
+            except ProcessLookupError:  # it has just exited
+                return
 
-    previous = _install(forward)
-    returncode: int | None = None
-    try:
-        returncode = child.wait()
-    finally:
-        _restore(previous)
-        tracker.stop(exit_status=None if returncode is None else exit_status_of(returncode))
-    return exit_status_of(returncode)
+    def attach(self, child: subprocess.Popen[bytes]) -> None:
+        """Forward signals to ``child`` from now on, and those that came while it was started."""
+        self._child = child
+        while self._unforwarded:  # the handler adds no more now that the child is set
+            self._forward(child, self.received[self._unforwarded.pop(0)])
+
+
+def _stopped_before_start(tracker: Tracker | None, signals: Signals) -> int:
+    """The exit status when a signal came before the command was started (it is not started)."""
+    signum = signals.received[0]
+    status = 128 + signum
+    if tracker is not None:
+        tracker.note(f"stopped by {signal.Signals(signum).name} before the command started; it was not run")
+        tracker.stop(exit_status=status)
+    click.echo(f"carbonllm: {signal.Signals(signum).name} before the command started; not running it", err=True)
+    return status
+
+
+def run_child(tracker: Tracker | None, command: list[str], signals: Signals) -> int:
+    """Start ``command`` (unless a signal came first), forward signals, wait for it, then stop
+    the tracker at its exit, with its status. Returns the exit status."""
+    if signals.received:
+        return _stopped_before_start(tracker, signals)
+    child = subprocess.Popen(command)
+    if tracker is not None:
+        tracker.pid = child.pid
+    signals.attach(child)
+    status = exit_status_of(child.wait())  # signals are forwarded meanwhile; none raises here
+    if tracker is not None:
+        tracker.stop(exit_status=status)  # the final sample is taken now, at the child's exit
+    return status
 
 
 def process_exists(pid: int) -> bool:
@@ -230,22 +278,13 @@ def process_exists(pid: int) -> bool:
     return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
-def watch_pid(tracker: Tracker, pid: int) -> int:
+def watch_pid(tracker: Tracker, pid: int, signals: Signals) -> int:
     """Measure until process ``pid`` exits (or until SIGINT/SIGTERM). Returns 0, or 128+N."""
-    stopped: list[int] = []
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        stopped.append(signum)
-
-    previous = _install(stop)
-    try:
-        poll_s = min(tracker.config.interval_s, 0.5)
-        while process_exists(pid) and not stopped:
-            time.sleep(poll_s)
-    finally:
-        _restore(previous)
-        tracker.stop()
-    return 128 + stopped[0] if stopped else 0
+    poll_s = min(tracker.config.interval_s, 0.5)
+    while process_exists(pid) and not signals.received:
+        time.sleep(poll_s)
+    tracker.stop()  # the watched process's own exit status is not ours to know
+    return 128 + signals.received[0] if signals.received else 0
 
 
 @click.command("track", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
@@ -286,11 +325,20 @@ def track(fmt: str, pid: int | None, merge_dir: Path | None, command: tuple[str,
         raise InputError("give a command after --, or --pid PID, or --merge DIR" if not modes
                          else f"{' and '.join(modes)} cannot be used together; give one of them")
     if merge_dir is not None:
+        from carbonllm.runs import merge_runs
+
         emit(merge_runs(merge_dir), fmt)
         return 0
 
-    config = resolve_config(options)
-    argv = list(command)
+    with Signals() as signals:  # first: a signal during start-up must not skip the summary
+        return _track(config_flags=options, argv=list(command), pid=pid, fmt=fmt, signals=signals)
+
+
+def _track(config_flags: dict[str, Any], argv: list[str], pid: int | None, fmt: str, signals: Signals) -> int:
+    from carbonllm.config import resolve_config
+    from carbonllm.tracker import Tracker
+
+    config = resolve_config(config_flags)
     if argv:
         problem = resolve_executable(argv)
         if problem is not None:
@@ -299,14 +347,15 @@ def track(fmt: str, pid: int | None, merge_dir: Path | None, command: tuple[str,
             return status
     if pid is not None and (pid <= 0 or not process_exists(pid)):
         raise InputError(f"--pid {pid}: no such process")
+    warning = config.projection_warning
+    if warning is not None:
+        click.echo(f"carbonllm: warning: {warning}", err=True)
 
     tracker = Tracker(config, command=argv or None, pid=pid)
     if not tracker.measuring:
         click.echo(f"carbonllm: local rank {config.local_rank}: not measuring (local rank 0 measures this node)",
                    err=True)
-        if not argv:
-            return 0
-        return exit_status_of(subprocess.call(argv))
+        return run_child(None, argv, signals) if argv else 0
 
     tracker.prepare()  # an unwritable --output fails here, before anything runs
     display = Display(config, live=sys.stderr.isatty())
@@ -317,7 +366,7 @@ def track(fmt: str, pid: int | None, merge_dir: Path | None, command: tuple[str,
             what = " ".join(argv) if argv else f"process {pid}"
             click.echo(f"carbonllm: measuring {what}; samples every {config.interval_s:g} s in "
                        f"{tracker.output_dir}", err=True)
-        status = run_child(tracker, argv) if argv else watch_pid(tracker, pid)  # type: ignore[arg-type]
+        status = run_child(tracker, argv, signals) if argv else watch_pid(tracker, pid, signals)  # type: ignore[arg-type]
     finally:
         display.close()
         if tracker.started and tracker.result is None:
