@@ -6,7 +6,7 @@ non-interactive Agg backend, and its absence is one line telling how to install 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -87,7 +87,7 @@ def plot_comparison(comparison: Comparison, path: str | Path) -> Path:
     return path
 
 
-def plot_power_timeline(series: dict[str, Sequence[tuple[float, float]]], path: str | Path,
+def plot_power_timeline(series: Mapping[str, Sequence[tuple[float, float]]], path: str | Path,
                         title: str = "power per device") -> Path:
     """Power (W) against elapsed time (s), one line per device, from a run's samples."""
     path = check_plot_path(path)
