@@ -35,28 +35,12 @@ from __future__ import annotations
 
 import functools
 import importlib
-import logging
-from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
-from carbonllm.config import TrackConfig
-from carbonllm.errors import CarbonLLMError
-from carbonllm.runs import RunSummary
-from carbonllm.tracker import Tracker, track
-
-logger = logging.getLogger("carbonllm")
-
-ENERGY_KEY = "carbonllm_energy_kwh"  # facility energy (IT energy × PUE) so far; as in the HF callback
-CO2E_KEY = "carbonllm_co2e_kg"
+from carbonllm.integrations._common import CO2E_KEY, ENERGY_KEY, TrackedTraining
 
 
-def run_subdirectory(config: TrackConfig) -> str:
-    """A run's directory name: the job's run id (shared by every node) or the UTC start time."""
-    return config.run_id or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-
-
-class CarbonLLMHooks:
+class CarbonLLMHooks(TrackedTraining):
     """The hooks of the callback, without a base class: see :class:`CarbonLLMCallback`.
 
     Measures energy and CO2e of ``Trainer.fit()``; see the module docstring.
@@ -67,85 +51,38 @@ class CarbonLLMHooks:
     projection) and ``strict``.
     """
 
-    def __init__(self, *, tokens_per_step: float | None = None, strict: bool = False, **track_options: Any) -> None:
-        super().__init__()  # the Lightning Callback's, in the classes built below
-        self.config: TrackConfig = track(**track_options).config  # bad options fail here, before training
-        self.tokens_per_step = tokens_per_step
-        self.strict = strict
-        self.tracker: Tracker | None = None
-        self.result: RunSummary | None = None
-        self.errors: list[str] = []
-
-    @property
-    def output_dir(self) -> Path | None:
-        """Where the run's files are written (None until training starts on a measuring process)."""
-        return self.tracker.output_dir if self.tracker is not None else None
-
-    def _failed(self, what: str, error: CarbonLLMError) -> None:
-        if self.strict:
-            raise error
-        message = f"carbonllm: {what} failed, training goes on unmeasured: {error}"
-        self.errors.append(message)
-        logger.warning(message)
-
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
         if trainer.local_rank != 0 or self.tracker is not None:
             return
-        update: dict[str, Any] = {"local_rank": 0}  # Lightning says this process is its node's main one
-        if self.config.total_tokens is None and self.config.total_steps is None:
-            total = trainer.max_steps if trainer.max_steps and trainer.max_steps > 0 else None
-            if total is None:
-                estimated = trainer.estimated_stepping_batches
-                total = estimated if estimated and estimated != float("inf") else None
-            if total is not None:
-                update["total_steps"] = float(total)
-        if self.config.output_dir is None:
-            update["output_dir"] = Path(trainer.default_root_dir) / "carbonllm" / run_subdirectory(self.config)
-        try:
-            self.tracker = track(config=self.config.model_copy(update=update)).start()
-        except CarbonLLMError as e:
-            self.tracker = None
-            self._failed("starting the tracker", e)
-
-    def _progress(self, trainer: Any) -> None:
-        if self.tracker is None:
-            return
-        steps = float(trainer.global_step)
-        tokens = self.tokens_per_step * steps if self.tokens_per_step is not None else None
-        self.tracker.set_progress(tokens=tokens, steps=steps)
+        total = trainer.max_steps if trainer.max_steps and trainer.max_steps > 0 else None
+        if total is None:
+            estimated = trainer.estimated_stepping_batches
+            total = estimated if estimated and estimated != float("inf") else None
+        self._start(total_steps=total, default_root=trainer.default_root_dir)
 
     def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
         if self.tracker is None:
             return
-        self._progress(trainer)
+        self._set_progress(steps=float(trainer.global_step))
         every = max(1, int(getattr(trainer, "log_every_n_steps", 50) or 1))
         if trainer.global_step % every:
             return
-        try:
-            summary = self.tracker.summary()
-        except CarbonLLMError as e:
-            self._failed("reading the tracker", e)
-            return
-        for key, value in ((ENERGY_KEY, summary.facility_energy_kwh), (CO2E_KEY, summary.co2e_kg)):
+        values = self._totals_so_far()
+        for key, value in (values or {}).items():
             pl_module.log(key, value, on_step=True, on_epoch=False, batch_size=1, rank_zero_only=True)
 
     def _finish(self, trainer: Any, exit_status: int) -> None:
         if self.tracker is None or self.result is not None:
             return
-        self._progress(trainer)
-        try:
-            self.result = self.tracker.stop(exit_status=exit_status)
-        except CarbonLLMError as e:
-            self._failed("stopping the tracker", e)
+        self._set_progress(steps=float(trainer.global_step))
+        values = self._stop(exit_status=exit_status)
+        if values is None:
             return
-        values = {ENERGY_KEY: self.result.facility_energy_kwh, CO2E_KEY: self.result.co2e_kg}
         import torch
 
         trainer.callback_metrics.update({k: torch.tensor(v) for k, v in values.items()})
         for each in trainer.loggers:
             each.log_metrics(values, step=trainer.global_step)
-        logger.info("carbonllm: %.3g kWh, %.3g kgCO2e; run summary in %s", self.result.facility_energy_kwh,
-                    self.result.co2e_kg, self.output_dir)
 
     def on_train_end(self, trainer: Any, pl_module: Any) -> None:
         self._finish(trainer, exit_status=0)
