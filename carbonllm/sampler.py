@@ -125,6 +125,14 @@ class _Device:
                              errors=tuple(self.errors))
 
 
+
+def _record_error(dev: _Device, error: MeasurementError) -> str:
+    """Keep each distinct error of a device once; the message, for the sample line."""
+    message = str(error)
+    if message not in dev.errors:
+        dev.errors.append(message)
+    return message
+
 class Sampler:
     """Samples ``sensors`` every ``interval_s`` seconds in a daemon thread.
 
@@ -168,10 +176,7 @@ class Sampler:
             counter_j = sensor.read_energy_j()
             power_w = sensor.read_power_w()
         except MeasurementError as e:
-            message = str(e)
-            if message not in dev.errors:
-                dev.errors.append(message)
-            return message
+            return _record_error(dev, e)
         error = None
         if counter_j is not None:
             if dev.last_counter_j is not None:
@@ -212,10 +217,7 @@ class Sampler:
         try:
             counter_j = sensor.settle_energy_j()
         except MeasurementError as e:
-            message = str(e)
-            if message not in dev.errors:
-                dev.errors.append(message)
-            return message
+            return _record_error(dev, e)
         dev.energy_j += counter_j - dev.last_counter_j  # the part the provisional read left out
         dev.last_counter_j = counter_j
         dev.power_w = sensor.read_power_w()
