@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from carbonllm.cli.options import efficiency_options, workload_options
 from carbonllm.cli.output import FORMATS, QUANTITY, echo_csv, echo_json, grouped
 from carbonllm.comparison import Comparison
 from carbonllm.comparison import compare as run_compare
@@ -52,25 +53,13 @@ def skipped_lines(result: Comparison) -> list[str]:
 
 
 @click.command("compare")
-@click.option("--params", type=QUANTITY, help="Parameter count N, e.g. 7b.")
-@click.option("--active-params", type=QUANTITY, help="Parameters active per token (mixture-of-experts).")
-@click.option("--tokens", type=QUANTITY, help="Training tokens D, e.g. 2T.")
-@click.option("--flops", type=QUANTITY, help="Training FLOPs, given directly.")
-@click.option("--model", help="Architecture preset (see 'carbonllm flops --list'), with --tokens.")
-@click.option("--config", type=click.Path(dir_okay=True), help="Hugging Face config.json (file or directory).")
-@click.option("--seq-len", type=QUANTITY, help="Training sequence length for --model/--config.")
-@click.option("--flop-method", type=click.Choice(["6nd", "detailed"], case_sensitive=False),
-              help="FLOPs from --model/--config: detailed per-layer count (default) or 6·N·D.")
+@workload_options
 @click.option("--gpu", "gpus", multiple=True, required=True,
               help="Accelerators, comma-separated or repeated: --gpu A100,H100,TPUv5p.")
 @click.option("--region", "regions", multiple=True, required=True,
               help="Grid zones, comma-separated or repeated: --region FR,US,aws:us-east-1.")
 @click.option("--gpus", "devices", type=QUANTITY, help="Number of devices: gives wall-clock hours.")
-@click.option("--dtype", type=click.Choice(["fp32", "tf32", "bf16", "fp16", "fp8"], case_sensitive=False),
-              help="Precision of the peak rate, for every accelerator.")
-@click.option("--mfu", type=QUANTITY, help="Model FLOPs utilisation in (0, 1], for every accelerator.")
-@click.option("--power-w", type=QUANTITY, help="Average power per device in W, for every accelerator.")
-@click.option("--pue", type=QUANTITY, help="Power usage effectiveness >= 1 (default 1.2).")
+@efficiency_options
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--plot", type=click.Path(dir_okay=False), help="Also draw a bar chart to this PNG (needs the "
               "plot extra).")

@@ -6,6 +6,7 @@ import click
 
 from carbonllm.api import Estimate
 from carbonllm.api import estimate as run_estimate
+from carbonllm.cli.options import efficiency_options, grid_options, workload_options
 from carbonllm.cli.output import FORMATS, QUANTITY, echo_csv, echo_json, grouped, settings_from_environment
 from carbonllm.units import KG_PER_TONNE
 
@@ -71,24 +72,11 @@ def render_table(result: Estimate) -> None:
 
 
 @click.command("estimate")
-@click.option("--params", type=QUANTITY, help="Parameter count N, e.g. 175e9, 175B, 7b.")
-@click.option("--active-params", type=QUANTITY, help="Parameters active per token (mixture-of-experts).")
-@click.option("--tokens", type=QUANTITY, help="Training tokens D, e.g. 300e9, 1.5T.")
-@click.option("--flops", type=QUANTITY, help="Training FLOPs, given directly (skips 6·N·D).")
-@click.option("--model", help="Architecture preset (see 'carbonllm flops --list'); FLOPs from its layers.")
-@click.option("--config", type=click.Path(dir_okay=True), help="Hugging Face config.json (file or directory).")
-@click.option("--seq-len", type=QUANTITY, help="Training sequence length for --model/--config (default: its context).")
-@click.option("--flop-method", type=click.Choice(["6nd", "detailed"], case_sensitive=False),
-              help="FLOPs from --model/--config: detailed per-layer count (default) or 6·N·D.")
+@workload_options
 @click.option("--gpu", default=None, help="Accelerator name (default A100); see 'carbonllm hardware'.")
 @click.option("--gpus", type=QUANTITY, help="Number of devices: gives wall-clock hours.")
-@click.option("--dtype", type=click.Choice(["fp32", "tf32", "bf16", "fp16", "fp8"], case_sensitive=False),
-              help="Precision of the peak rate (default bf16, fp16 where the chip has no bf16).")
-@click.option("--mfu", type=QUANTITY, help="Model FLOPs utilisation in (0, 1] (default by hardware generation).")
-@click.option("--power-w", type=QUANTITY, help="Average power per device in W (default: TDP).")
-@click.option("--pue", type=QUANTITY, help="Power usage effectiveness >= 1 (default 1.2).")
-@click.option("--region", help="Grid zone: country code or name, US-CA, aws:us-east-1 … (default world).")
-@click.option("--intensity", type=QUANTITY, help="Grid carbon intensity in gCO2e/kWh (instead of --region).")
+@efficiency_options
+@grid_options
 @click.option("--gpu-hours", type=QUANTITY, help="Device-hours of the run (time mode, skips the FLOP model).")
 @click.option("--hours", type=QUANTITY, help="Wall-clock hours; needs --gpus (time mode).")
 @click.option("--embodied", is_flag=True, help="Add manufacturing emissions amortised over device life.")

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from carbonllm.cli.options import efficiency_options, grid_options
 from carbonllm.cli.output import (
     FORMATS,
     QUANTITY,
@@ -78,13 +79,8 @@ def render_table(result: Plan) -> None:
 @click.option("--kwh", type=QUANTITY, help="Budget in facility kWh (device power × PUE).")
 @click.option("--co2e-kg", type=QUANTITY, help="Budget in kgCO2e in --region (or at --intensity).")
 @click.option("--gpu", default=None, help="Accelerator name (default A100); see 'carbonllm hardware'.")
-@click.option("--dtype", type=click.Choice(["fp32", "tf32", "bf16", "fp16", "fp8"], case_sensitive=False),
-              help="Precision of the peak rate (default bf16, fp16 where the chip has no bf16).")
-@click.option("--mfu", type=QUANTITY, help="Model FLOPs utilisation in (0, 1] (default by hardware generation).")
-@click.option("--power-w", type=QUANTITY, help="Average power per device in W (default: TDP).")
-@click.option("--pue", type=QUANTITY, help="Power usage effectiveness >= 1 (default 1.2).")
-@click.option("--region", help="Grid zone (default world); see 'carbonllm regions'.")
-@click.option("--intensity", type=QUANTITY, help="Grid carbon intensity in gCO2e/kWh (instead of --region).")
+@efficiency_options
+@grid_options
 @click.option("--tokens-per-param", type=QUANTITY, default=20.0, show_default=True,
               help="Tokens per parameter of the compute-optimal split (Hoffmann et al. 2022: ~20).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)

@@ -1,0 +1,58 @@
+"""Option groups shared by ``estimate``, ``compare`` and ``plan``, declared once so that their
+names, types and help stay the same everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from carbonllm.cli.output import QUANTITY
+from carbonllm.hardware import DTYPES
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _apply(function: F, decorators: list[Callable[[F], F]]) -> F:
+    for decorator in reversed(decorators):  # the first listed shows first in --help
+        function = decorator(function)
+    return function
+
+
+def workload_options(function: F) -> F:
+    """What is trained: ``--params/--active-params/--tokens``, ``--flops``, or ``--model/--config``."""
+    return _apply(function, [
+        click.option("--params", type=QUANTITY, help="Parameter count N, e.g. 175e9, 175B, 7b."),
+        click.option("--active-params", type=QUANTITY, help="Parameters active per token (mixture-of-experts)."),
+        click.option("--tokens", type=QUANTITY, help="Training tokens D, e.g. 300e9, 1.5T."),
+        click.option("--flops", type=QUANTITY, help="Training FLOPs, given directly (skips 6·N·D)."),
+        click.option("--model", help="Architecture preset (see 'carbonllm flops --list'); FLOPs from its layers."),
+        click.option("--config", type=click.Path(dir_okay=True), help="Hugging Face config.json (file or directory)."),
+        click.option("--seq-len", type=QUANTITY,
+                     help="Training sequence length for --model/--config (default: its context)."),
+        click.option("--flop-method", type=click.Choice(["6nd", "detailed"], case_sensitive=False),
+                     help="FLOPs from --model/--config: detailed per-layer count (default) or 6·N·D."),
+    ])
+
+
+def efficiency_options(function: F) -> F:
+    """How the hardware runs: ``--dtype``, ``--mfu``, ``--power-w``, ``--pue``."""
+    return _apply(function, [
+        click.option("--dtype", type=click.Choice(list(DTYPES), case_sensitive=False),
+                     help="Precision of the peak rate (default bf16, fp16 where the chip has no bf16)."),
+        click.option("--mfu", type=QUANTITY,
+                     help="Model FLOPs utilisation in (0, 1] (default by hardware generation)."),
+        click.option("--power-w", type=QUANTITY, help="Average power per device in W (default: TDP)."),
+        click.option("--pue", type=QUANTITY, help="Power usage effectiveness >= 1 (default 1.2)."),
+    ])
+
+
+def grid_options(function: F) -> F:
+    """Where the electricity comes from: ``--region`` or ``--intensity``."""
+    return _apply(function, [
+        click.option("--region",
+                     help="Grid zone: country code or name, US-CA, aws:us-east-1 … (default world)."),
+        click.option("--intensity", type=QUANTITY,
+                     help="Grid carbon intensity in gCO2e/kWh (instead of --region)."),
+    ])
