@@ -193,7 +193,8 @@ class Tracker:
         self._notes.extend(self._sensor_set.notes)
         if self.config.projection_warning is not None:
             self._notes.append(self.config.projection_warning)
-        assert self.samples_path is not None
+        if self.samples_path is None:  # prepare() sets it; a bug otherwise, not a user error
+            raise RuntimeError("Tracker.prepare() did not set samples_path")
         sink = JsonlSink(self.samples_path)
         self._sampler = Sampler(self._sensor_set.sensors, self.config.interval_s, sink=sink,
                                 on_sample=self._sampled)
