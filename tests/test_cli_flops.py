@@ -162,7 +162,9 @@ def test_estimate_table_shows_the_method(run_cli, monkeypatch):
     "argv",
     [["flops", "--model", "llama-3.1-405b", "--format", "json"],
      ["plan", "--flops", "5.76e23", "--format", "json"],
-     ["estimate", "--model", "llama-2-7b", "--tokens", "2T", "--format", "json"]],
+     ["estimate", "--model", "llama-2-7b", "--tokens", "2T", "--format", "json"],
+     ["estimate", "--params", "175e9", "--tokens", "300e9", "--gpu", "A100", "--format", "json"],
+     ["--help"]],
 )
 def test_paths_do_not_import_pandas_codecarbon_pynvml_or_rich(argv):
     code = (
