@@ -159,9 +159,14 @@ def compare(
     for key in workload_extra:
         if not estimate_accepts(key):
             raise InputError(f"this carbonllm's estimate does not take {key!r}")
-    accelerators = {name: find_accelerator(name) for name in gpu_names}  # unknown names fail here
-    zones = {name: find_zone(name) for name in region_names}
+    # unknown names fail here; aliases of one chip or zone (A100, "A100 SXM4 80GB"; FR, FRA) count once
+    accelerators = {acc.name: acc for acc in (find_accelerator(name) for name in gpu_names)}
+    zones = {zone.zone: zone for zone in (find_zone(name) for name in region_names)}
     workload = dict(params=params, tokens=tokens, active_params=active_params, flops=flops, **workload_extra)
+    needs_tokens = any(workload.get(key) is not None for key in ("params", "active_params", "model", "config"))
+    if (needs_tokens and tokens is None) or (not needs_tokens and flops is None):
+        raise InputError("give the workload: --params and --tokens, --model (or --config) with --tokens, "
+                         "or --flops")
 
     rows: list[ComparisonRow] = []
     skipped: list[Skipped] = []

@@ -151,3 +151,16 @@ def test_cli_plot_with_an_unknown_image_format_is_one_line(run_cli, tmp_path: Pa
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and "unknown image format '.xyz'" in result.stderr
     assert not (tmp_path / "out.xyz").exists()
+
+
+def test_aliases_of_one_chip_or_zone_count_once():
+    result = compare(params=7e9, tokens=1e12, gpus="A100,A100 SXM4 80GB", regions="FR,FRA,France")
+    assert len(result.rows) == 1
+
+
+def test_a_missing_workload_names_what_compare_takes(run_cli):
+    result = run_cli("compare", "--params", "7b", "--gpu", "A100", "--region", "FR")
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert "--gpu-hours" not in result.stderr  # compare takes no time mode
+    result = run_cli("compare", "--gpu", "A100", "--region", "FR")
+    assert result.exit_code == 2 and "give the workload" in result.stderr
