@@ -280,6 +280,10 @@ def estimate(
                 value, low, high = (min(1.0, m * ratio_to_6nd) for m in (value, low, high))
                 source += (f"; x{ratio_to_6nd:.3f} because these are 6·N·D-based and the detailed count is "
                            f"{ratio_to_6nd:.3f} x 6·N·D, so the predicted device-hours stay calibrated")
+            if chosen_dtype != acc.default_dtype():
+                base = acc.default_dtype()
+                source += (f"; these MFUs were measured against {base} peaks: applied to the {chosen_dtype} peak "
+                           f"({peak:g} vs {acc.peak_tflops[base]:g} TFLOP/s) they assume the same fraction of it")
             mfu_span = defaults.Span(value=value, low=low, high=high, source=source)
     elif dtype is not None or mfu_n is not None:
         raise InputError("--dtype and --mfu only apply to compute mode (--params/--tokens or "

@@ -167,3 +167,10 @@ def test_default_mfu_follows_the_flop_basis_of_a_detailed_count():
     # a given MFU is taken on the basis of the count it is given with: no scaling
     given = carbonllm.estimate(model="llama2-7b", tokens="2T", gpu="A100", intensity=0, mfu=0.38)
     assert given.device_hours == pytest.approx(six_nd.device_hours * ratio)
+
+
+def test_a_non_default_dtype_says_the_default_mfu_was_measured_on_another_peak():
+    r = carbonllm.estimate(params=7e9, tokens=1e12, gpu="H100", dtype="fp8", intensity=0)
+    assert "measured against bf16 peaks" in r.assumptions.mfu_source
+    assert "measured against" not in carbonllm.estimate(params=7e9, tokens=1e12, gpu="H100",
+                                                        intensity=0).assumptions.mfu_source
