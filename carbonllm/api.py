@@ -336,21 +336,10 @@ def estimate(
     if not math.isfinite(calc.co2e_kg):
         raise InputError("the inputs overflow a floating-point number; check their magnitudes")
     return Estimate(
-        mode=calc.mode,
-        flops=calc.flops,
-        device_hours=calc.device_hours,
-        device_hours_low=calc.device_hours_low,
-        device_hours_high=calc.device_hours_high,
+        **calc.model_dump(exclude={"wall_clock_hours"}),
         devices=devices,
         wall_clock_hours=hours_n if hours_n is not None else calc.wall_clock_hours,
-        energy_kwh=calc.energy_kwh,
-        energy_kwh_low=calc.energy_kwh_low,
-        energy_kwh_high=calc.energy_kwh_high,
         intensity_g_per_kwh=intensity_value,
-        co2e_kg=calc.co2e_kg,
-        co2e_kg_low=calc.co2e_kg_low,
-        co2e_kg_high=calc.co2e_kg_high,
-        embodied_co2e_kg=calc.embodied_co2e_kg,
         assumptions=Assumptions(
             gpu=acc.name,
             dtype=chosen_dtype,
