@@ -13,48 +13,48 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from carbonllm._version import __version__
 
 #: public name → module that defines it
 _EXPORTS: dict[str, str] = {
     # estimator
-    "estimate": "carbonllm.api",
-    "Estimate": "carbonllm.api",
-    "Assumptions": "carbonllm.api",
-    "training_flops_6nd": "carbonllm.estimator",
-    "Span": "carbonllm.assumptions",
+    "estimate": "carbonllm.estimator.resolve",
+    "Estimate": "carbonllm.estimator.resolve",
+    "Assumptions": "carbonllm.estimator.resolve",
+    "training_flops_6nd": "carbonllm.estimator.calculator",
+    "Span": "carbonllm.estimator.defaults",
     # data tables
-    "Accelerator": "carbonllm.hardware",
-    "GridZone": "carbonllm.grid",
-    "find_accelerator": "carbonllm.tables",
-    "find_zone": "carbonllm.tables",
-    "hardware_table": "carbonllm.tables",
-    "grid_table": "carbonllm.tables",
+    "Accelerator": "carbonllm.tables.hardware",
+    "GridZone": "carbonllm.tables.grid",
+    "find_accelerator": "carbonllm.tables.loader",
+    "find_zone": "carbonllm.tables.loader",
+    "hardware_table": "carbonllm.tables.loader",
+    "grid_table": "carbonllm.tables.loader",
     # FLOP model and planner
-    "Architecture": "carbonllm.architecture",
-    "FlopCount": "carbonllm.flops",
-    "count_flops": "carbonllm.flops",
-    "find_architecture": "carbonllm.presets",
-    "find_preset": "carbonllm.presets",
-    "load_config": "carbonllm.hf_config",
-    "Plan": "carbonllm.planner",
-    "plan_budget": "carbonllm.planner",
+    "Architecture": "carbonllm.flops.architecture",
+    "FlopCount": "carbonllm.flops.count",
+    "count_flops": "carbonllm.flops.count",
+    "find_architecture": "carbonllm.flops.presets",
+    "find_preset": "carbonllm.flops.presets",
+    "load_config": "carbonllm.flops.hf_config",
+    "Plan": "carbonllm.estimator.planner",
+    "plan_budget": "carbonllm.estimator.planner",
     # live measurement
-    "track": "carbonllm.tracker",
-    "Tracker": "carbonllm.tracker",
-    "TrackConfig": "carbonllm.config",
-    "Measurement": "carbonllm.runs",
-    "RunSummary": "carbonllm.runs",
-    "load_run": "carbonllm.runs",
-    "merge_runs": "carbonllm.runs",
+    "track": "carbonllm.measure.tracker",
+    "Tracker": "carbonllm.measure.tracker",
+    "TrackConfig": "carbonllm.measure.track_config",
+    "Measurement": "carbonllm.measure.runfiles",
+    "RunSummary": "carbonllm.measure.runfiles",
+    "load_run": "carbonllm.measure.runfiles",
+    "merge_runs": "carbonllm.measure.runfiles",
     # reports, comparisons, interop
-    "compare": "carbonllm.comparison",
-    "Comparison": "carbonllm.comparison",
-    "ComparisonRow": "carbonllm.comparison",
-    "ReportData": "carbonllm.report",
-    "load_report": "carbonllm.report_io",
-    "samples_to_pandas": "carbonllm.report_io",
-    "read_emissions_csv": "carbonllm.codecarbon_io",
+    "compare": "carbonllm.estimator.comparison",
+    "Comparison": "carbonllm.estimator.comparison",
+    "ComparisonRow": "carbonllm.estimator.comparison",
+    "ReportData": "carbonllm.report.statement",
+    "load_report": "carbonllm.report.inputs",
+    "samples_to_pandas": "carbonllm.report.inputs",
+    "read_emissions_csv": "carbonllm.report.codecarbon_csv",
     # errors
     "CarbonLLMError": "carbonllm.errors",
     "InputError": "carbonllm.errors",
@@ -130,12 +130,6 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from carbonllm.api import Assumptions, Estimate, estimate
-    from carbonllm.architecture import Architecture
-    from carbonllm.assumptions import Span
-    from carbonllm.codecarbon_io import read_emissions_csv
-    from carbonllm.comparison import Comparison, ComparisonRow, compare
-    from carbonllm.config import TrackConfig
     from carbonllm.errors import (
         CarbonLLMError,
         ConfigError,
@@ -148,15 +142,21 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         UnknownModelError,
         UnknownRegionError,
     )
-    from carbonllm.estimator import training_flops_6nd
-    from carbonllm.flops import FlopCount, count_flops
-    from carbonllm.grid import GridZone
-    from carbonllm.hardware import Accelerator
-    from carbonllm.hf_config import load_config
-    from carbonllm.planner import Plan, plan_budget
-    from carbonllm.presets import find_architecture, find_preset
-    from carbonllm.report import ReportData
-    from carbonllm.report_io import load_report, samples_to_pandas
-    from carbonllm.runs import Measurement, RunSummary, load_run, merge_runs
-    from carbonllm.tables import find_accelerator, find_zone, grid_table, hardware_table
-    from carbonllm.tracker import Tracker, track
+    from carbonllm.estimator.calculator import training_flops_6nd
+    from carbonllm.estimator.comparison import Comparison, ComparisonRow, compare
+    from carbonllm.estimator.defaults import Span
+    from carbonllm.estimator.planner import Plan, plan_budget
+    from carbonllm.estimator.resolve import Assumptions, Estimate, estimate
+    from carbonllm.flops.architecture import Architecture
+    from carbonllm.flops.count import FlopCount, count_flops
+    from carbonllm.flops.hf_config import load_config
+    from carbonllm.flops.presets import find_architecture, find_preset
+    from carbonllm.measure.runfiles import Measurement, RunSummary, load_run, merge_runs
+    from carbonllm.measure.track_config import TrackConfig
+    from carbonllm.measure.tracker import Tracker, track
+    from carbonllm.report.codecarbon_csv import read_emissions_csv
+    from carbonllm.report.inputs import load_report, samples_to_pandas
+    from carbonllm.report.statement import ReportData
+    from carbonllm.tables.grid import GridZone
+    from carbonllm.tables.hardware import Accelerator
+    from carbonllm.tables.loader import find_accelerator, find_zone, grid_table, hardware_table

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from carbonllm import tables
 from carbonllm.cli import main
+from carbonllm.tables import loader
 
 
 @dataclass
@@ -39,7 +39,7 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
 @pytest.fixture
 def fresh_tables(monkeypatch: pytest.MonkeyPatch):
     """Forget cached tables before and after a test that points CARBONLLM_DATA_DIR elsewhere."""
-    tables.clear_caches()
+    loader.clear_caches()
     yield monkeypatch
-    monkeypatch.delenv(tables.DATA_DIR_ENV, raising=False)
-    tables.clear_caches()
+    monkeypatch.delenv(loader.DATA_DIR_ENV, raising=False)
+    loader.clear_caches()

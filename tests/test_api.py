@@ -7,8 +7,8 @@ import math
 import pytest
 
 import carbonllm
-from carbonllm import assumptions
 from carbonllm.errors import InputError, UnknownHardwareError, UnknownRegionError
+from carbonllm.estimator import defaults
 
 
 def test_gpt3_reproduces_patterson_2021():
@@ -47,7 +47,7 @@ def test_defaults_are_reported_and_spread():
     assert a.gpu == "A100 SXM4 80GB" and a.dtype == "bf16" and a.peak_tflops == 312
     assert (a.mfu_low, a.mfu, a.mfu_high) == (0.30, 0.38, 0.48)
     assert a.power_w == 400 and a.power_w_low == pytest.approx(320) and a.power_w_high == pytest.approx(440)
-    assert a.pue == assumptions.DEFAULT_PUE.value
+    assert a.pue == defaults.DEFAULT_PUE.value
     assert a.region == "world" and a.intensity_source
     hours = 6 * 7e9 * 2e12 / (312e12 * 0.38) / 3600
     assert r.device_hours == pytest.approx(hours)
@@ -137,9 +137,9 @@ PUBLIC_API = [
 
 
 def test_compare_is_the_function_even_after_the_cli_imports_its_module():
-    import carbonllm.cli.compare_cmd  # noqa: F401  (imports carbonllm.comparison)
+    import carbonllm.cli.compare_cmd  # noqa: F401  (imports carbonllm.estimator.comparison)
 
-    assert callable(carbonllm.compare) and carbonllm.compare.__module__ == "carbonllm.comparison"
+    assert callable(carbonllm.compare) and carbonllm.compare.__module__ == "carbonllm.estimator.comparison"
 
 
 def test_estimate_output_names_the_tool_version():

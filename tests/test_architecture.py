@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from carbonllm.architecture import MLA, Architecture
 from carbonllm.errors import ConfigError
+from carbonllm.flops.architecture import MLA, Architecture
 
 TINY = dict(n_layers=2, d_model=8, n_heads=2, d_ff=32, vocab_size=10, context_length=4)
 

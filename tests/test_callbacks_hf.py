@@ -17,8 +17,8 @@ transformers = pytest.importorskip("transformers")
 
 from carbonllm.errors import InputError, UnknownRegionError  # noqa: E402
 from carbonllm.integrations.huggingface import CO2E_KEY, ENERGY_KEY, CarbonLLMCallback  # noqa: E402
-from carbonllm.report_io import load_report  # noqa: E402
-from carbonllm.tables import find_zone  # noqa: E402
+from carbonllm.report.inputs import load_report  # noqa: E402
+from carbonllm.tables.loader import find_zone  # noqa: E402
 
 VOCAB = 64
 SEQ = 16

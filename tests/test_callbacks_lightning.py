@@ -19,8 +19,8 @@ pl = pytest.importorskip("lightning.pytorch")
 
 from carbonllm.errors import UnknownRegionError  # noqa: E402
 from carbonllm.integrations.lightning import CO2E_KEY, ENERGY_KEY, CarbonLLMCallback  # noqa: E402
-from carbonllm.report_io import load_report  # noqa: E402
-from carbonllm.tables import find_zone  # noqa: E402
+from carbonllm.report.inputs import load_report  # noqa: E402
+from carbonllm.tables.loader import find_zone  # noqa: E402
 
 # lightning 2.6 on torch 2.13 calls a deprecated torch pytree API while flattening data loaders
 pytestmark = pytest.mark.filterwarnings("ignore:.*LeafSpec.*is deprecated:FutureWarning")

@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from carbonllm.api import estimate
 from carbonllm.errors import InputError, UnknownModelError
+from carbonllm.estimator.resolve import estimate
 
 
 def test_flops_json_llama_405b(run_cli):

@@ -14,8 +14,8 @@ import yaml
 from test_compare import png_size
 from test_report import run_summary
 
-from carbonllm.codecarbon_io import CODECARBON_COLUMNS
-from carbonllm.report_io import load_report, samples_to_pandas
+from carbonllm.report.codecarbon_csv import CODECARBON_COLUMNS
+from carbonllm.report.inputs import load_report, samples_to_pandas
 
 
 def write_node(directory: Path, host: str = "gpu-node-1", rank: int = 0, **overrides: Any) -> Path:

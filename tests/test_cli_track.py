@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from carbonllm.runs import load_run
+from carbonllm.measure.runfiles import load_run
 
 CARBONLLM = shutil.which("carbonllm") or str(Path(sys.executable).parent / "carbonllm")
 PY = sys.executable
@@ -259,8 +259,8 @@ def test_a_signal_at_any_moment_leaves_a_complete_summary(tmp_path: Path, env: d
 def test_a_signal_before_the_command_starts_stops_it_from_starting(tmp_path: Path) -> None:
     """Deterministically, the moment between start-up and the child: the command is not run."""
     from carbonllm.cli.track_cmd import Signals, run_child
-    from carbonllm.sensors import FakeSensor
-    from carbonllm.tracker import track
+    from carbonllm.measure.sensors import FakeSensor
+    from carbonllm.measure.tracker import track
 
     marker = tmp_path / "ran"
     tracker = track(intensity=1, interval_s=60, output_dir=tmp_path / "o",

@@ -16,15 +16,15 @@ import pytest
 from test_report import run_summary
 
 import carbonllm
-from carbonllm.codecarbon_io import (
+from carbonllm.errors import InputError
+from carbonllm.report.codecarbon_csv import (
     CODECARBON_COLUMNS,
     codecarbon_row,
     location_columns,
     read_emissions_csv,
     render_codecarbon_csv,
 )
-from carbonllm.errors import InputError
-from carbonllm.report import ReportData, from_estimate, from_run_summary
+from carbonllm.report.statement import ReportData, from_estimate, from_run_summary
 
 
 def codecarbon_fields() -> list[str]:

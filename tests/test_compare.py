@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from carbonllm.comparison import compare
 from carbonllm.errors import InputError, UnknownHardwareError, UnknownRegionError
-from carbonllm.tables import find_zone
+from carbonllm.estimator.comparison import compare
+from carbonllm.tables.loader import find_zone
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -79,7 +79,7 @@ def test_to_pandas_has_one_row_per_pair_and_imports_pandas_only_when_called():
     frame = compare(gpus="A100,H100", regions="FR", params="7B", tokens="2T").to_pandas()
     assert list(frame["gpu"]) == ["H100 SXM5 80GB", "A100 SXM4 80GB"]
     assert frame["co2e_kg"].is_monotonic_increasing
-    code = "import sys, carbonllm.comparison; print('pandas' in sys.modules)"
+    code = "import sys, carbonllm.estimator.comparison; print('pandas' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
 
 

@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from carbonllm.assumptions import Span
-from carbonllm.estimator import (
+from carbonllm.estimator.calculator import (
     Embodied,
     RunSpec,
     calculate,
@@ -20,6 +19,7 @@ from carbonllm.estimator import (
     energy_kwh,
     training_flops_6nd,
 )
+from carbonllm.estimator.defaults import Span
 
 
 def test_6nd_gpt3_matches_the_paper():
@@ -106,7 +106,7 @@ def test_energy_and_co2e_linear_in_tokens(tokens: float, factor: float):
 
 def test_core_modules_import_nothing_heavy():
     code = (
-        "import sys, carbonllm.estimator, carbonllm.assumptions, carbonllm.units;"
+        "import sys, carbonllm.estimator.calculator, carbonllm.estimator.defaults, carbonllm.units;"
         "heavy = [m for m in ('pandas', 'rich', 'click', 'pynvml', 'codecarbon', 'numpy') if m in sys.modules];"
         "print(','.join(heavy))"
     )

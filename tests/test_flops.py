@@ -7,10 +7,10 @@ import sys
 
 import pytest
 
-from carbonllm.architecture import Architecture
 from carbonllm.errors import InputError
-from carbonllm.flops import count_flops, matmul_flops, six_n_flops_per_token
-from carbonllm.presets import find_architecture
+from carbonllm.flops.architecture import Architecture
+from carbonllm.flops.count import count_flops, matmul_flops, six_n_flops_per_token
+from carbonllm.flops.presets import find_architecture
 
 TINY = Architecture(name="tiny", n_layers=2, d_model=8, n_heads=2, d_ff=32, vocab_size=10, context_length=4)
 
@@ -139,7 +139,7 @@ def test_six_n():
 
 
 def test_core_modules_import_no_heavy_dependencies():
-    code = ("import sys, carbonllm.flops, carbonllm.planner, carbonllm.architecture; "
+    code = ("import sys, carbonllm.flops.count, carbonllm.estimator.planner, carbonllm.flops.architecture; "
             "bad = [m for m in ('pandas', 'rich', 'click', 'codecarbon', 'pynvml') if m in sys.modules]; "
             "print(bad); sys.exit(1 if bad else 0)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -11,17 +11,17 @@ import time
 import pytest
 
 from carbonllm.errors import MeasurementError
-from carbonllm.sampler import Sampler
+from carbonllm.measure.sampler import Sampler
 
 pytestmark = pytest.mark.gpu
 
 
 @pytest.fixture
 def gpu():
-    from carbonllm import sensor_nvml
+    from carbonllm.measure import nvml
 
     try:
-        gpus = sensor_nvml.open_gpus(("0",), None)
+        gpus = nvml.open_gpus(("0",), None)
     except MeasurementError as e:
         pytest.skip(f"no NVIDIA GPU visible to NVML: {e}")
     yield gpus

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from carbonllm import tables
 from carbonllm.errors import DataTableError, UnknownRegionError
-from carbonllm.tables import find_zone, grid_table
+from carbonllm.tables import loader
+from carbonllm.tables.loader import find_zone, grid_table
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 COLUMNS = ["zone", "aliases", "name", "kind", "grid_zone", "intensity_g_per_kwh", "year", "source"]
@@ -35,19 +35,19 @@ def _codecarbon_data(relative: str) -> dict:
 
 @pytest.fixture(autouse=True)
 def _fresh_tables():
-    tables.clear_caches()
+    loader.clear_caches()
     yield
-    tables.clear_caches()
+    loader.clear_caches()
 
 
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch):
     """A CARBONLLM_DATA_DIR for a hand-written grid_intensity.csv, caches cleared around it."""
-    monkeypatch.setenv(tables.DATA_DIR_ENV, str(tmp_path))
-    tables.clear_caches()
+    monkeypatch.setenv(loader.DATA_DIR_ENV, str(tmp_path))
+    loader.clear_caches()
     yield tmp_path
-    monkeypatch.delenv(tables.DATA_DIR_ENV)
-    tables.clear_caches()
+    monkeypatch.delenv(loader.DATA_DIR_ENV)
+    loader.clear_caches()
 
 
 # --- file shape --------------------------------------------------------------------------------

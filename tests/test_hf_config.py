@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from carbonllm.errors import ConfigError
-from carbonllm.flops import count_flops
-from carbonllm.hf_config import architecture_from_dict, load_config
-from carbonllm.presets import find_preset
+from carbonllm.flops.count import count_flops
+from carbonllm.flops.hf_config import architecture_from_dict, load_config
+from carbonllm.flops.presets import find_preset
 
 # The real config.json of meta-llama/Llama-2-7b-hf.
 LLAMA2_7B = {

@@ -7,9 +7,8 @@ import math
 
 import pytest
 
-from carbonllm.api import estimate
 from carbonllm.errors import InputError
-from carbonllm.planner import (
+from carbonllm.estimator.planner import (
     CHINCHILLA_FIT,
     budget_flops,
     optimal_by_fit,
@@ -19,6 +18,7 @@ from carbonllm.planner import (
     predicted_loss,
     resolve_rates,
 )
+from carbonllm.estimator.resolve import estimate
 
 CHINCHILLA_C = 5.76e23  # Hoffmann et al. 2022 App. F: the Gopher/Chinchilla budget
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from carbonllm import presets, tables
 from carbonllm.errors import DataTableError, UnknownModelError
-from carbonllm.presets import find_architecture, find_preset, preset_table
+from carbonllm.flops import presets
+from carbonllm.flops.presets import find_architecture, find_preset, preset_table
+from carbonllm.tables import loader
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -40,10 +41,10 @@ EXACT = {
 @pytest.fixture
 def preset_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     """Point CARBONLLM_DATA_DIR at tmp_path and forget cached presets around the test."""
-    monkeypatch.setenv(tables.DATA_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(loader.DATA_DIR_ENV, str(tmp_path))
     presets.clear_cache()
     yield tmp_path
-    monkeypatch.delenv(tables.DATA_DIR_ENV)
+    monkeypatch.delenv(loader.DATA_DIR_ENV)
     presets.clear_cache()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from carbonllm.projection import EstimateComparison, build_projection, implied_mfu, project_linear
+from carbonllm.measure.projection import EstimateComparison, build_projection, implied_mfu, project_linear
 
 
 def test_linear_projection() -> None:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import carbonllm
 from carbonllm.errors import InputError
-from carbonllm.report import (
+from carbonllm.report.statement import (
     from_estimate,
     from_run_summary,
     latex_escape,
@@ -181,8 +181,8 @@ def test_not_a_run_summary_is_an_input_error():
 
 
 def test_core_modules_import_no_pandas_matplotlib_rich_or_frameworks():
-    code = ("import sys, carbonllm.report, carbonllm.comparison, carbonllm.codecarbon_io, carbonllm.report_io, "
-            "carbonllm.plotting\n"
+    code = ("import sys, carbonllm.report.statement, carbonllm.estimator.comparison, "
+            "carbonllm.report.codecarbon_csv, carbonllm.report.inputs, carbonllm.report.plots\n"
             "heavy = [m for m in ('pandas', 'matplotlib', 'rich', 'click', 'torch', 'transformers', 'lightning',"
             " 'codecarbon', 'pynvml', 'yaml') if m in sys.modules]\n"
             "print(heavy)")
@@ -192,7 +192,7 @@ def test_core_modules_import_no_pandas_matplotlib_rich_or_frameworks():
 
 def test_model_card_source_names_the_basis_of_a_time_mode_estimate():
     import carbonllm
-    from carbonllm.report import from_estimate, model_card_source
+    from carbonllm.report.statement import from_estimate, model_card_source
 
     timed = from_estimate(carbonllm.estimate(gpu_hours=1000, gpu="A100", intensity=57).to_dict())
     assert "estimated from device-hours" in model_card_source(timed)

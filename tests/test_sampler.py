@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from carbonllm.errors import DeviceUnavailableError, InputError
-from carbonllm.sampler import JsonlSink, Sampler
-from carbonllm.sensors import FakeSensor
+from carbonllm.measure.sampler import JsonlSink, Sampler
+from carbonllm.measure.sensors import FakeSensor
 
 
 class Clock:
@@ -145,7 +145,7 @@ class LoadingModels:
         self.loaded.wait()
 
     def ram(self):
-        from carbonllm.sensor_models import RamModelInfo
+        from carbonllm.measure.modelled import RamModelInfo
 
         self.loaded.wait()
         return RamModelInfo(memory_gb=24.0, power_w=20.0)
@@ -154,7 +154,7 @@ class LoadingModels:
 def test_a_settled_sample_is_exact_as_of_its_own_time_while_a_model_loads(tmp_path: Path) -> None:
     """Periodic samples do not wait for codecarbon (the RAM model answers with its last counter);
     a settled sample waits, then counts the energy up to the moment it was taken, not later."""
-    from carbonllm.sensor_models import RamModelSensor
+    from carbonllm.measure.modelled import RamModelSensor
 
     clock = Clock()
     models = LoadingModels()

@@ -11,10 +11,10 @@ from pathlib import Path
 import pynvml
 import pytest
 
-from carbonllm import sensor_nvml, sensor_rapl
-from carbonllm.config import resolve_config
 from carbonllm.errors import DevicePermissionError, DeviceUnavailableError, MeasurementError
-from carbonllm.sensors import FakeSensor, Sensor, discover_sensors
+from carbonllm.measure import nvml, rapl
+from carbonllm.measure.sensors import FakeSensor, Sensor, discover_sensors
+from carbonllm.measure.track_config import resolve_config
 
 
 def test_fake_sensor_replays_its_script_and_repeats_the_last_value() -> None:
@@ -85,7 +85,7 @@ def two_gpus(counter: bool = True) -> FakeNvml:
 def test_nvml_counter_converts_mj_and_mw(monkeypatch: pytest.MonkeyPatch) -> None:
     fake = two_gpus()
     fake.install(monkeypatch)
-    gpus = sensor_nvml.open_gpus(None, None)
+    gpus = nvml.open_gpus(None, None)
     assert [s.device for s in gpus.sensors] == ["gpu:0", "gpu:1"]
     s = gpus.sensors[0]
     assert s.method == "nvml-counter"
@@ -97,7 +97,7 @@ def test_nvml_counter_converts_mj_and_mw(monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_nvml_without_counter_falls_back_to_power_integration(monkeypatch: pytest.MonkeyPatch) -> None:
     two_gpus(counter=False).install(monkeypatch)
-    gpus = sensor_nvml.open_gpus(None, None)
+    gpus = nvml.open_gpus(None, None)
     s = gpus.sensors[1]
     assert s.method == "nvml-power-integration"
     assert s.read_energy_j() is None
@@ -108,7 +108,7 @@ def test_nvml_without_counter_falls_back_to_power_integration(monkeypatch: pytes
 def test_nvml_errors_are_translated(monkeypatch: pytest.MonkeyPatch) -> None:
     fake = two_gpus()
     fake.install(monkeypatch)
-    s = sensor_nvml.open_gpus(None, None).sensors[0]
+    s = nvml.open_gpus(None, None).sensors[0]
     fake.gpus[0]["energy_mj"] = ("error", pynvml.NVML_ERROR_NO_PERMISSION)
     with pytest.raises(DevicePermissionError) as info:
         s.read_energy_j()
@@ -127,7 +127,7 @@ def test_nvml_library_missing_is_device_unavailable(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(pynvml, "nvmlInit", init)
     with pytest.raises(DeviceUnavailableError, match="NVML init"):
-        sensor_nvml.open_gpus(None, None)
+        nvml.open_gpus(None, None)
 
 
 @pytest.mark.parametrize(
@@ -136,19 +136,19 @@ def test_nvml_library_missing_is_device_unavailable(monkeypatch: pytest.MonkeyPa
      ("GPU-bbbb,0", ["GPU-bbbb", "0"])],
 )
 def test_cuda_visible_devices_is_read_as_cuda_does(text: str, expected: list[str]) -> None:
-    assert sensor_nvml.parse_visible_devices(text) == expected
+    assert nvml.parse_visible_devices(text) == expected
 
 
 def test_gpu_selection_by_cuda_visible_devices_and_gpu_ids(monkeypatch: pytest.MonkeyPatch) -> None:
     two_gpus().install(monkeypatch)
-    assert [s.device for s in sensor_nvml.open_gpus(None, "1").sensors] == ["gpu:1"]
-    assert [s.device for s in sensor_nvml.open_gpus(None, "GPU-bbbb").sensors] == ["gpu:1"]  # UUID prefix
-    assert [s.device for s in sensor_nvml.open_gpus(("GPU-aaaa1111",), "1").sensors] == ["gpu:0"]  # ids win
-    assert sensor_nvml.open_gpus(None, "").sensors == []
+    assert [s.device for s in nvml.open_gpus(None, "1").sensors] == ["gpu:1"]
+    assert [s.device for s in nvml.open_gpus(None, "GPU-bbbb").sensors] == ["gpu:1"]  # UUID prefix
+    assert [s.device for s in nvml.open_gpus(("GPU-aaaa1111",), "1").sensors] == ["gpu:0"]  # ids win
+    assert nvml.open_gpus(None, "").sensors == []
     with pytest.raises(DeviceUnavailableError, match="NVML sees 2 GPU"):
-        sensor_nvml.open_gpus(("7",), None)
+        nvml.open_gpus(("7",), None)
     with pytest.raises(DeviceUnavailableError, match="matches no GPU"):
-        sensor_nvml.open_gpus(("GPU-zzzz",), None)
+        nvml.open_gpus(("GPU-zzzz",), None)
 
 
 def test_discovery_with_explicit_gpu_ids_and_no_nvml_raises(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -191,7 +191,7 @@ def make_rapl(root: Path, packages: int = 1, dram: bool = True, energy_uj: int =
 
 
 def test_rapl_reads_packages_and_dram_in_joules(tmp_path: Path) -> None:
-    found = sensor_rapl.find_rapl(make_rapl(tmp_path, packages=2))
+    found = rapl.find_rapl(make_rapl(tmp_path, packages=2))
     assert [s.device for s in found.packages] == ["cpu:0", "cpu:1"]  # core and psys are skipped
     assert [s.device for s in found.dram] == ["ram:0", "ram:1"]
     s = found.packages[0]
@@ -214,14 +214,14 @@ def test_rapl_permission_error_is_translated_and_discovery_falls_back(
 
     monkeypatch.setattr(Path, "read_text", read_text)
     with pytest.raises(DevicePermissionError, match="not readable") as info:
-        sensor_rapl._read_int(tmp_path / "intel-rapl:0" / "energy_uj")
+        rapl._read_int(tmp_path / "intel-rapl:0" / "energy_uj")
     assert isinstance(info.value.__cause__, PermissionError)
-    found = sensor_rapl.find_rapl(tmp_path)
+    found = rapl.find_rapl(tmp_path)
     assert found.packages == [] and "not readable" in found.problem
 
 
 def test_rapl_absent(tmp_path: Path) -> None:
-    assert "does not exist" in sensor_rapl.find_rapl(tmp_path / "nope").problem
+    assert "does not exist" in rapl.find_rapl(tmp_path / "nope").problem
 
 
 def test_discovery_prefers_rapl_and_needs_no_codecarbon(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -239,7 +239,7 @@ def test_discovery_prefers_rapl_and_needs_no_codecarbon(tmp_path: Path, monkeypa
 
 def test_codecarbon_models_without_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The CPU/RAM fall-back uses codecarbon's TDP table and load model, and opens no socket."""
-    from carbonllm.sensor_models import CodecarbonModels, CpuModelSensor, RamModelSensor
+    from carbonllm.measure.modelled import CodecarbonModels, CpuModelSensor, RamModelSensor
 
     def no_network(*args: object, **kwargs: object) -> None:
         raise AssertionError("codecarbon tried to use the network")
@@ -263,8 +263,9 @@ def test_codecarbon_models_without_network(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_import_does_not_load_vendor_libraries() -> None:
-    code = ("import sys, carbonllm, carbonllm.sensors, carbonllm.sampler, carbonllm.tracker, carbonllm.runs, "
-            "carbonllm.projection, carbonllm.config, carbonllm.cli.track_cmd;"
+    code = ("import sys, carbonllm, carbonllm.measure.sensors, carbonllm.measure.sampler, carbonllm.measure.tracker, "
+            "carbonllm.measure.runfiles, carbonllm.measure.projection, carbonllm.measure.track_config, "
+            "carbonllm.cli.track_cmd;"
             "print(sorted(m for m in ('pynvml', 'codecarbon', 'pandas') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
@@ -273,7 +274,7 @@ def test_import_does_not_load_vendor_libraries() -> None:
 def test_cpu_model_covers_the_time_codecarbon_takes_to_load() -> None:
     """The load is read from the first sample; once codecarbon gives the TDP, the energy of the
     intervals before it is charged at their own load (codecarbon 3.x: TDP × (0.1 + 0.9·load³))."""
-    from carbonllm.sensor_models import CpuModelInfo, CpuModelSensor
+    from carbonllm.measure.modelled import CpuModelInfo, CpuModelSensor
 
     class SlowModels:  # codecarbon still loading for the first two reads, then a 100 W CPU
         def __init__(self) -> None:

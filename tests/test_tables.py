@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from carbonllm import tables
 from carbonllm.errors import DataTableError, UnknownHardwareError
+from carbonllm.tables import loader
 
 REQUIRED_CHIPS = [
     "V100 SXM2", "V100 PCIe", "A100 40GB", "A100 80GB", "A100 PCIe 40GB", "A100 PCIe 80GB", "H100 SXM",
@@ -16,13 +16,13 @@ REQUIRED_CHIPS = [
 
 @pytest.mark.parametrize("name", REQUIRED_CHIPS)
 def test_required_chips_are_present(name: str):
-    assert tables.find_accelerator(name).source
+    assert loader.find_accelerator(name).source
 
 
 def test_every_row_is_sane():
-    for acc in tables.hardware_table():
+    for acc in loader.hardware_table():
         assert acc.source and acc.year >= 2017
-        assert acc.generation in tables.mfu_defaults(), acc.name
+        assert acc.generation in loader.mfu_defaults(), acc.name
         assert acc.tdp_w is None or 50 <= acc.tdp_w <= 1500
         # tensor rates are never below the fp32 vector rate
         for dtype in ("tf32", "bf16", "fp16", "fp8"):
@@ -32,33 +32,33 @@ def test_every_row_is_sane():
 
 def test_published_peaks():
     # NVIDIA A100 datasheet: 312 TFLOP/s dense bf16; H100 SXM: 989.4 dense bf16 (1,979 with sparsity).
-    assert tables.find_accelerator("A100").peak_tflops_for("bf16") == 312
-    assert tables.find_accelerator("H100").peak_tflops_for("bf16") == pytest.approx(989.4)
+    assert loader.find_accelerator("A100").peak_tflops_for("bf16") == 312
+    assert loader.find_accelerator("H100").peak_tflops_for("bf16") == pytest.approx(989.4)
     # Google Cloud TPU v4 docs: 275 TFLOP/s bf16.
-    assert tables.find_accelerator("tpu-v4").peak_tflops_for("bf16") == 275
+    assert loader.find_accelerator("tpu-v4").peak_tflops_for("bf16") == 275
 
 
 @pytest.mark.parametrize(("alias", "name"), [("A100", "A100 SXM4 80GB"), ("v100", "V100 SXM2 32GB"),
                                              ("h100", "H100 SXM5 80GB"), ("TPU_V3", "TPU v3"),
                                              ("tpuv5p", "TPU v5p"), ("gaudi-3", "Gaudi 3")])
 def test_aliases_and_forgiving_names(alias: str, name: str):
-    assert tables.find_accelerator(alias).name == name
+    assert loader.find_accelerator(alias).name == name
 
 
 def test_unknown_accelerator_suggests():
     with pytest.raises(UnknownHardwareError) as info:
-        tables.find_accelerator("A1000")
+        loader.find_accelerator("A1000")
     assert info.value.suggestions and "A100" in " ".join(info.value.suggestions)
 
 
 def test_mfu_defaults_have_sources_and_order():
-    for generation, (mfu, low, high, source) in tables.mfu_defaults().items():
+    for generation, (mfu, low, high, source) in loader.mfu_defaults().items():
         assert 0 < low <= mfu <= high <= 1 and source, generation
 
 
 def _write_tables(directory, hardware: str) -> None:
     for name in ("mfu_defaults.csv", "grid_intensity.csv"):
-        src = tables.resources.files("carbonllm.data").joinpath(name)
+        src = loader.resources.files("carbonllm.data").joinpath(name)
         (directory / name).write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
     (directory / "hardware.csv").write_text(hardware, encoding="utf-8")
 
@@ -66,30 +66,30 @@ def _write_tables(directory, hardware: str) -> None:
 def test_malformed_hardware_table_is_a_data_table_error(tmp_path, fresh_tables):
     header = "name,vendor,kind,generation,tdp_w,bf16_tflops,year,source\n"
     _write_tables(tmp_path, header + "X1,Acme,gpu,ampere,lots,100,2020,vendor sheet\n")
-    fresh_tables.setenv(tables.DATA_DIR_ENV, str(tmp_path))
+    fresh_tables.setenv(loader.DATA_DIR_ENV, str(tmp_path))
     with pytest.raises(DataTableError, match=r"hardware.csv, line 2: column tdp_w is not a number"):
-        tables.hardware_table()
+        loader.hardware_table()
 
 
 def test_hardware_row_without_source_is_rejected(tmp_path, fresh_tables):
     header = "name,vendor,kind,generation,tdp_w,bf16_tflops,year,source\n"
     _write_tables(tmp_path, header + "X1,Acme,gpu,ampere,300,100,2020,\n")
-    fresh_tables.setenv(tables.DATA_DIR_ENV, str(tmp_path))
+    fresh_tables.setenv(loader.DATA_DIR_ENV, str(tmp_path))
     with pytest.raises(DataTableError, match="source"):
-        tables.hardware_table()
+        loader.hardware_table()
 
 
 def test_missing_table_is_a_data_table_error(tmp_path, fresh_tables):
-    fresh_tables.setenv(tables.DATA_DIR_ENV, str(tmp_path))
+    fresh_tables.setenv(loader.DATA_DIR_ENV, str(tmp_path))
     with pytest.raises(DataTableError, match="hardware.csv is missing"):
-        tables.find_accelerator("A100")
+        loader.find_accelerator("A100")
 
 
 def test_missing_column_is_a_data_table_error(tmp_path, fresh_tables):
     _write_tables(tmp_path, "name,vendor\nX1,Acme\n")
-    fresh_tables.setenv(tables.DATA_DIR_ENV, str(tmp_path))
+    fresh_tables.setenv(loader.DATA_DIR_ENV, str(tmp_path))
     with pytest.raises(DataTableError, match="lacks column"):
-        tables.hardware_table()
+        loader.hardware_table()
 
 
 def test_tables_load_from_a_source_checkout():
@@ -99,10 +99,10 @@ def test_tables_load_from_a_source_checkout():
     import sys
     from pathlib import Path
 
-    root = Path(tables.__file__).resolve().parent.parent
+    root = Path(loader.__file__).resolve().parents[2]
     if not (root / "data" / "hardware.csv").exists():
         pytest.skip("not a source checkout")
-    code = "from carbonllm.tables import find_accelerator, grid_table; print(find_accelerator('A100').name)"
+    code = "from carbonllm.tables.loader import find_accelerator, grid_table; print(find_accelerator('A100').name)"
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
                          env={"PYTHONPATH": str(root), "PATH": ""})
     assert out.returncode == 0, out.stderr
@@ -121,4 +121,4 @@ def test_tables_load_from_a_source_checkout():
     ],
 )
 def test_names_as_nvidia_smi_prints_them(printed: str, name: str):
-    assert tables.find_accelerator(printed).name == name
+    assert loader.find_accelerator(printed).name == name

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from carbonllm.config import TrackConfig, resolve_config
 from carbonllm.errors import InputError, UnknownRegionError
-from carbonllm.runs import RunSummary, load_run
-from carbonllm.sensor_models import CpuModelInfo, CpuModelSensor, RamModelInfo, RamModelSensor
-from carbonllm.sensors import FakeSensor, SensorSet
-from carbonllm.tracker import read_progress_file, track
+from carbonllm.measure.modelled import CpuModelInfo, CpuModelSensor, RamModelInfo, RamModelSensor
+from carbonllm.measure.runfiles import RunSummary, load_run
+from carbonllm.measure.sensors import FakeSensor, SensorSet
+from carbonllm.measure.track_config import TrackConfig, resolve_config
+from carbonllm.measure.tracker import read_progress_file, track
 
 NO_ENV: dict[str, str] = {}
 
@@ -72,7 +72,7 @@ def test_windows_are_frozen_measurements_with_units_in_names(tmp_path: Path) -> 
 
 def test_decorator_measures_each_call(tmp_path: Path) -> None:
     tracker = track(intensity=100, interval_s=60, output_dir=tmp_path / "d", sensors=lambda cfg: __import__(
-        "carbonllm.sensors", fromlist=["SensorSet"]).SensorSet(sensors=counters()))
+        "carbonllm.measure.sensors", fromlist=["SensorSet"]).SensorSet(sensors=counters()))
 
     @tracker
     def work(x: int) -> int:

@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from carbonllm import __version__
+from carbonllm._version import __version__
 from carbonllm.errors import CarbonLLMError
 
 #: name → (module, attribute, one-line help shown by ``carbonllm --help``)

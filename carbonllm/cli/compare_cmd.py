@@ -8,8 +8,8 @@ import click
 
 from carbonllm.cli.options import efficiency_options, workload_options
 from carbonllm.cli.output import FORMATS, QUANTITY, echo_csv, echo_json, grouped
-from carbonllm.comparison import Comparison
-from carbonllm.comparison import compare as run_compare
+from carbonllm.estimator.comparison import Comparison
+from carbonllm.estimator.comparison import compare as run_compare
 
 
 def render_table(result: Comparison) -> None:
@@ -74,13 +74,13 @@ def compare(gpus: tuple[str, ...], regions: tuple[str, ...], fmt: str, plot: str
     published power figure, unless --power-w) is skipped with its reason.
     """
     if plot:  # a file name matplotlib cannot write is said before any work
-        from carbonllm.plotting import check_plot_path
+        from carbonllm.report.plots import check_plot_path
 
         check_plot_path(plot)
     options = {k: v for k, v in options.items() if v is not None}
     result = run_compare(gpus=gpus, regions=regions, **options)
     if plot:  # before printing, so that a missing extra fails with nothing half-written
-        from carbonllm.plotting import plot_comparison
+        from carbonllm.report.plots import plot_comparison
 
         plot_comparison(result, plot)
     if fmt == "json":

@@ -14,13 +14,13 @@ from typing import Any
 import click
 
 from carbonllm.cli.output import echo_json
-from carbonllm.config import resolve_config
 from carbonllm.errors import MeasurementError
+from carbonllm.measure.track_config import resolve_config
 
 
 def check_nvml(gpu_ids: tuple[str, ...] | None, cuda_visible_devices: str | None) -> dict[str, Any]:
     """NVML's state and one entry per GPU."""
-    from carbonllm import sensor_nvml
+    from carbonllm.measure import nvml as sensor_nvml
 
     report: dict[str, Any] = {"available": False, "driver": None, "gpus": [], "selected": [], "error": None}
     try:
@@ -57,7 +57,7 @@ def check_nvml(gpu_ids: tuple[str, ...] | None, cuda_visible_devices: str | None
 
 def check_rapl(root: Path | None) -> dict[str, Any]:
     """Each RAPL domain file and whether it can be read."""
-    from carbonllm import sensor_rapl
+    from carbonllm.measure import rapl as sensor_rapl
 
     root = root or sensor_rapl.DEFAULT_RAPL_ROOT
     found = sensor_rapl.find_rapl(root)
@@ -78,7 +78,7 @@ def check_rapl(root: Path | None) -> dict[str, Any]:
 
 def check_codecarbon() -> dict[str, Any]:
     """codecarbon's version and its CPU-table match for this CPU (no tracker, no network)."""
-    from carbonllm import sensor_models
+    from carbonllm.measure import modelled as sensor_models
 
     version = sensor_models.codecarbon_version()
     report: dict[str, Any] = {"version": version, "cpu": None, "ram": None, "error": None}

@@ -8,7 +8,7 @@ import click
 
 from carbonllm.cli.output import FORMATS, QUANTITY, echo_csv, echo_json, grouped, si
 from carbonllm.errors import InputError
-from carbonllm.flops import RECOMPUTE, FlopCount, count_flops
+from carbonllm.flops.count import RECOMPUTE, FlopCount, count_flops
 
 
 def _seq_len(value: float | None) -> int | None:
@@ -103,7 +103,7 @@ def render_table(count: FlopCount, tokens: float | None) -> None:
 
 
 def _list_presets(fmt: str) -> None:
-    from carbonllm.presets import preset_table
+    from carbonllm.flops.presets import preset_table
 
     rows = [
         {"name": p.name, "family": p.family, "params": p.params, "active_params": p.active_params,
@@ -159,7 +159,7 @@ def flops(model: str | None, config: str | None, list_presets: bool, seq_len: fl
             raise InputError("--list cannot be used with --model or --config")
         _list_presets(fmt)
         return
-    from carbonllm.api import resolve_architecture
+    from carbonllm.estimator.resolve import resolve_architecture
 
     if model is not None and config is not None:
         raise InputError("--model and --config cannot be used together; give one of them")

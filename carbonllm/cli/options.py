@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from carbonllm.cli.output import QUANTITY
-from carbonllm.hardware import DTYPES
+from carbonllm.tables.hardware import DTYPES
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -87,11 +87,11 @@ def grouped(value: float | None, decimals: int = 0) -> str:
 def settings_from_environment(region: str | None, intensity: Any, pue: Any) -> tuple[str | None, Any, Any]:
     """Fill the region, intensity and PUE that no flag gave from ``CARBONLLM_REGION`` /
     ``CARBONLLM_INTENSITY`` / ``CARBONLLM_PUE`` or the config file, exactly as ``carbonllm track``
-    resolves them (see :mod:`carbonllm.config`), so estimates and measurements agree. Says on
+    resolves them (see :mod:`carbonllm.measure.track_config`), so estimates and measurements agree. Says on
     stderr where each value came from."""
     import os
 
-    from carbonllm.config import ENVIRONMENT, find_config_file, read_config_file
+    from carbonllm.measure.track_config import ENVIRONMENT, find_config_file, read_config_file
 
     names = {field: name for name, field in ENVIRONMENT.items()}
     layers: list[tuple[str, dict[str, Any]]] = [

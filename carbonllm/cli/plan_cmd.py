@@ -17,7 +17,7 @@ from carbonllm.cli.output import (
     settings_from_environment,
     si,
 )
-from carbonllm.planner import Plan, PlanPoint, plan_budget
+from carbonllm.estimator.planner import Plan, PlanPoint, plan_budget
 
 
 def _point(p: PlanPoint) -> dict[str, Any]:

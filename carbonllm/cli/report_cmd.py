@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from carbonllm.cli.output import echo_csv, echo_json
-from carbonllm.report import TRAINING_TYPES, ReportData, render_latex, render_markdown, render_model_card
+from carbonllm.report.statement import TRAINING_TYPES, ReportData, render_latex, render_markdown, render_model_card
 
 REPORT_FORMATS = ("model-card", "markdown", "latex", "json", "csv", "codecarbon-csv")
 
@@ -16,7 +16,7 @@ REPORT_FORMATS = ("model-card", "markdown", "latex", "json", "csv", "codecarbon-
 def _codecarbon_csv(data: ReportData) -> str:
     from datetime import datetime, timezone
 
-    from carbonllm.codecarbon_io import codecarbon_row, location_columns, render_codecarbon_csv
+    from carbonllm.report.codecarbon_csv import codecarbon_row, location_columns, render_codecarbon_csv
 
     # codecarbon writes "%Y-%m-%dT%H:%M:%S" without a zone; ours is the run's end in UTC
     ended = data.ended_at
@@ -49,10 +49,10 @@ def report(input_path: str, fmt: str, training_type: str, plot: str | None) -> N
 
     What could not be read (a truncated node file, a corrupt line) is skipped and named on stderr.
     """
-    from carbonllm.report_io import load_report
+    from carbonllm.report.inputs import load_report
 
     if plot:  # a file name matplotlib cannot write is said before any work
-        from carbonllm.plotting import check_plot_path
+        from carbonllm.report.plots import check_plot_path
 
         check_plot_path(plot)
     loaded = load_report(input_path)
@@ -77,8 +77,8 @@ def report(input_path: str, fmt: str, training_type: str, plot: str | None) -> N
 
 def _plot(samples_paths: tuple[Path, ...], path: str) -> None:
     from carbonllm.errors import InputError
-    from carbonllm.plotting import plot_power_timeline, require_matplotlib
-    from carbonllm.report_io import power_series, read_samples
+    from carbonllm.report.inputs import power_series, read_samples
+    from carbonllm.report.plots import plot_power_timeline, require_matplotlib
 
     require_matplotlib()  # a missing extra is said first, before the input's own shortcomings
     if not samples_paths:

@@ -6,8 +6,8 @@ import click
 
 from carbonllm.cli.output import FORMATS, echo_csv, echo_json
 from carbonllm.errors import InputError
-from carbonllm.hardware import DTYPES
 from carbonllm.names import normalize
+from carbonllm.tables.hardware import DTYPES
 
 
 def _matches(needle: str | None, *haystack: str) -> bool:
@@ -38,7 +38,7 @@ def _print_table(title: str, columns: list[tuple[str, str]], rows: list[dict[str
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 def hardware(filter: str | None, vendor: str | None, fmt: str) -> None:
     """List accelerators (optionally those whose name contains FILTER)."""
-    from carbonllm.tables import hardware_table
+    from carbonllm.tables.loader import hardware_table
 
     rows: list[dict[str, object]] = []
     for acc in hardware_table():
@@ -73,7 +73,7 @@ def hardware(filter: str | None, vendor: str | None, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 def regions(filter: str | None, kind: str | None, fmt: str) -> None:
     """List grid zones and their carbon intensity (optionally those matching FILTER)."""
-    from carbonllm.tables import grid_table
+    from carbonllm.tables.loader import grid_table
 
     rows: list[dict[str, object]] = []
     for zone in grid_table():

@@ -30,10 +30,10 @@ from carbonllm.errors import InputError
 from carbonllm.units import J_PER_KWH, co2e_kg_from
 
 if TYPE_CHECKING:  # imported when used: the signal handlers go in before these heavier modules load
-    from carbonllm.config import TrackConfig
-    from carbonllm.runs import RunSummary
-    from carbonllm.sampler import Snapshot
-    from carbonllm.tracker import Tracker
+    from carbonllm.measure.runfiles import RunSummary
+    from carbonllm.measure.sampler import Snapshot
+    from carbonllm.measure.track_config import TrackConfig
+    from carbonllm.measure.tracker import Tracker
 
 LOG_EVERY_S = 60.0
 FORWARDED = (signal.SIGINT, signal.SIGTERM)
@@ -325,7 +325,7 @@ def track(fmt: str, pid: int | None, merge_dir: Path | None, command: tuple[str,
         raise InputError("give a command after --, or --pid PID, or --merge DIR" if not modes
                          else f"{' and '.join(modes)} cannot be used together; give one of them")
     if merge_dir is not None:
-        from carbonllm.runs import merge_runs
+        from carbonllm.measure.runfiles import merge_runs
 
         emit(merge_runs(merge_dir), fmt)
         return 0
@@ -335,8 +335,8 @@ def track(fmt: str, pid: int | None, merge_dir: Path | None, command: tuple[str,
 
 
 def _track(config_flags: dict[str, Any], argv: list[str], pid: int | None, fmt: str, signals: Signals) -> int:
-    from carbonllm.config import resolve_config
-    from carbonllm.tracker import Tracker
+    from carbonllm.measure.track_config import resolve_config
+    from carbonllm.measure.tracker import Tracker
 
     config = resolve_config(config_flags)
     if argv:

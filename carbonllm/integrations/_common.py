@@ -8,10 +8,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from carbonllm.config import TrackConfig
 from carbonllm.errors import CarbonLLMError
-from carbonllm.runs import RunSummary
-from carbonllm.tracker import Tracker, track
+from carbonllm.measure.runfiles import RunSummary
+from carbonllm.measure.track_config import TrackConfig
+from carbonllm.measure.tracker import Tracker, track
 
 logger = logging.getLogger("carbonllm")
 
@@ -27,7 +27,7 @@ def run_subdirectory(config: TrackConfig) -> str:
 class TrackedTraining:
     """A tracker started on a node's main process when training starts and stopped when it ends.
 
-    Keyword arguments are those of :func:`carbonllm.tracker.track`, plus ``tokens_per_step``
+    Keyword arguments are those of :func:`carbonllm.measure.tracker.track`, plus ``tokens_per_step``
     (tokens per optimizer step over all processes, for the projection) and ``strict`` (raise a
     measurement failure instead of logging it and training on unmeasured).
     """

@@ -9,7 +9,7 @@
     print(trainer.state.log_history[-1]["carbonllm_co2e_kg"])
 
 * It measures on the main process of each node only (``state.is_local_process_zero``): one
-  :func:`carbonllm.tracker.track` per node reads all of that node's GPUs, CPUs and RAM.
+  :func:`carbonllm.measure.tracker.track` per node reads all of that node's GPUs, CPUs and RAM.
 * Progress (``state.global_step``, and tokens from ``state.num_input_tokens_seen`` when the
   Trainer counts them, or ``tokens_per_step`` × steps) feeds the tracker's projection to
   ``state.max_steps``.
@@ -41,7 +41,7 @@ from carbonllm.integrations._common import CO2E_KEY, ENERGY_KEY, TrackedTraining
 class CarbonLLMCallback(TrackedTraining, TrainerCallback):  # type: ignore[misc]
     """Measure energy and CO2e of ``Trainer.train()``; see the module docstring.
 
-    Keyword arguments are those of :func:`carbonllm.tracker.track` (``region``, ``intensity``,
+    Keyword arguments are those of :func:`carbonllm.measure.tracker.track` (``region``, ``intensity``,
     ``pue``, ``interval_s``, ``output_dir``, ``gpu_ids``, ``total_tokens``, ``params``, ``gpu``,
     ``dtype``), plus ``tokens_per_step`` (tokens per optimizer step over all processes, for the
     projection when the Trainer does not count input tokens) and ``strict``.

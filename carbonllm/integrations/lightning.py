@@ -13,7 +13,7 @@ where only the older package is installed). Each package's Trainer takes only it
 with both installed, use ``PLCarbonLLMCallback`` for a ``pytorch_lightning.Trainer``.
 
 * It measures on the main process of each node only (``trainer.local_rank == 0``): one
-  :func:`carbonllm.tracker.track` per node reads all of that node's GPUs, CPUs and RAM.
+  :func:`carbonllm.measure.tracker.track` per node reads all of that node's GPUs, CPUs and RAM.
 * Progress (``trainer.global_step``, and ``tokens_per_step`` × steps when given) feeds the
   tracker's projection to ``trainer.max_steps`` (or the estimated stepping batches).
 * Every ``trainer.log_every_n_steps`` steps it logs ``carbonllm_energy_kwh`` (facility energy so
@@ -45,7 +45,7 @@ class CarbonLLMHooks(TrackedTraining):
 
     Measures energy and CO2e of ``Trainer.fit()``; see the module docstring.
 
-    Keyword arguments are those of :func:`carbonllm.tracker.track` (``region``, ``intensity``,
+    Keyword arguments are those of :func:`carbonllm.measure.tracker.track` (``region``, ``intensity``,
     ``pue``, ``interval_s``, ``output_dir``, ``gpu_ids``, ``total_tokens``, ``params``, ``gpu``,
     ``dtype``), plus ``tokens_per_step`` (tokens per optimizer step over all processes, for the
     projection) and ``strict``.

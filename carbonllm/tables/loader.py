@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TypeVar
 
 from carbonllm.errors import DataTableError, UnknownHardwareError, UnknownRegionError
-from carbonllm.grid import GridZone
-from carbonllm.hardware import DTYPES, Accelerator
 from carbonllm.names import nearest, normalize
+from carbonllm.tables.grid import GridZone
+from carbonllm.tables.hardware import DTYPES, Accelerator
 
 T = TypeVar("T")
 
@@ -30,7 +30,7 @@ DATA_DIR_ENV = "CARBONLLM_DATA_DIR"
 
 #: The tables beside the package in a source checkout (``data/`` at the repository's top level),
 #: used when ``carbonllm`` is imported from the checkout itself rather than from an install.
-_SOURCE_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+_SOURCE_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
 
 def _read_text(filename: str) -> str:

@@ -29,7 +29,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from carbonllm.errors import DataTableError, InputError
-from carbonllm.projection import EstimateComparison, Projection, build_projection
+from carbonllm.measure.projection import EstimateComparison, Projection, build_projection
 from carbonllm.units import G_PER_KG, SECONDS_PER_HOUR, co2e_kg_from
 
 FORMAT = "carbonllm.run/1"
@@ -374,9 +374,9 @@ def summarize(
     notes: Sequence[str] = (),
     samples_file: str | None = None,
 ) -> RunSummary:
-    """A node's :class:`RunSummary` from the sampler's :class:`~carbonllm.sampler.Snapshot` and
-    the resolved :class:`~carbonllm.config.TrackConfig`. No I/O."""
-    from carbonllm import __version__
+    """A node's :class:`RunSummary` from the sampler's :class:`~carbonllm.measure.sampler.Snapshot` and
+    the resolved :class:`~carbonllm.measure.track_config.TrackConfig`. No I/O."""
+    from carbonllm._version import __version__
 
     duration_s = max(0.0, ended_unix - started_unix)
     devices = [

@@ -38,7 +38,7 @@ def implied_mfu(params: float, tokens_done: float, gpu_seconds: float, peak_tflo
 
 
 class EstimateComparison(BaseModel):
-    """The FLOP-model estimate (``carbonllm.api.estimate``) for the same run, for comparison."""
+    """The FLOP-model estimate (``carbonllm.estimator.resolve.estimate``) for the same run, for comparison."""
 
     model_config = ConfigDict(frozen=True)
 

@@ -1,7 +1,7 @@
 """``carbonllm.estimate``: the Python face of ``carbonllm estimate``.
 
 Resolves names (GPU, region) and defaults from the data tables, checks every input, and hands a
-fully resolved :class:`~carbonllm.estimator.RunSpec` to the pure calculator. The keyword
+fully resolved :class:`~carbonllm.estimator.calculator.RunSpec` to the pure calculator. The keyword
 arguments mirror the CLI flags; bad input raises an :class:`~carbonllm.errors.InputError`
 subclass whose message is the one line the CLI prints.
 """
@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
-from carbonllm import __version__
-from carbonllm import assumptions as defaults
+from carbonllm._version import __version__
 from carbonllm.errors import InputError
-from carbonllm.estimator import Embodied, RunSpec, calculate, training_flops_6nd
+from carbonllm.estimator import defaults
+from carbonllm.estimator.calculator import Embodied, RunSpec, calculate, training_flops_6nd
 from carbonllm.quantities import parse_quantity, require_positive
-from carbonllm.tables import find_accelerator, find_zone, mfu_defaults
+from carbonllm.tables.loader import find_accelerator, find_zone, mfu_defaults
 
 if TYPE_CHECKING:  # the FLOP model is imported only when --model/--config is used
-    from carbonllm.architecture import Architecture
+    from carbonllm.flops.architecture import Architecture
 
 DEFAULT_GPU = "A100"
 
@@ -146,13 +146,13 @@ FLOP_METHODS = ("6nd", "detailed")
 
 
 def resolve_architecture(model: str | None, config: str | None) -> Architecture | None:
-    """The :class:`~carbonllm.architecture.Architecture` of a preset name or a config.json path."""
+    """The :class:`~carbonllm.flops.architecture.Architecture` of a preset name or a config.json path."""
     if model is not None:
-        from carbonllm.presets import find_architecture
+        from carbonllm.flops.presets import find_architecture
 
         return find_architecture(model)
     if config is not None:
-        from carbonllm.hf_config import load_config
+        from carbonllm.flops.hf_config import load_config
 
         return load_config(config)
     return None
@@ -166,9 +166,9 @@ def architecture_flops(
 
     ``detailed`` (the default) counts every matmul per token at ``seq_len`` (default: the
     architecture's training context), without causal halving (PaLM App. B); ``6nd`` is 6·N·D with
-    N the parameters active per token. See :mod:`carbonllm.flops`.
+    N the parameters active per token. See :mod:`carbonllm.flops.count`.
     """
-    from carbonllm.flops import count_flops
+    from carbonllm.flops.count import count_flops
 
     if tokens is None:
         raise InputError("--model and --config need --tokens (training tokens D)")

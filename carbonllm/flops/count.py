@@ -29,8 +29,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from carbonllm.architecture import Architecture
 from carbonllm.errors import InputError
+from carbonllm.flops.architecture import Architecture
 
 Recompute = Literal["none", "selective", "full"]
 RECOMPUTE = ("none", "selective", "full")

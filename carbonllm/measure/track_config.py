@@ -9,7 +9,7 @@ fields below) > defaults. Region and intensity are resolved as a pair: the highe
 sets either wins, so ``--intensity`` on the command line overrides a region from the file.
 
 Defaults: region ``world`` (and the summary says the default was used), PUE 1.2
-(:data:`carbonllm.assumptions.DEFAULT_PUE`, as in the estimator, so that measured and estimated
+(:data:`carbonllm.estimator.defaults.DEFAULT_PUE`, as in the estimator, so that measured and estimated
 CO2e compare like with like; give ``--pue 1`` for IT energy only), interval 2 s. Nothing here
 looks the region up from the network.
 """
@@ -25,8 +25,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from carbonllm import assumptions
 from carbonllm.errors import ConfigError, InputError
+from carbonllm.estimator import defaults
 from carbonllm.quantities import parse_quantity, require_positive
 
 DEFAULT_INTERVAL_S = 2.0
@@ -183,7 +183,7 @@ def resolve_config(
     ``environ`` defaults to ``os.environ``. Raises :class:`InputError` on bad values,
     :class:`~carbonllm.errors.UnknownRegionError` on an unknown region.
     """
-    from carbonllm.tables import find_zone
+    from carbonllm.tables.loader import find_zone
 
     env = os.environ if environ is None else environ
     given = {k: v for k, v in (flags or {}).items() if v is not None}
@@ -215,7 +215,7 @@ def resolve_config(
                                     intensity_g_per_kwh=intensity, intensity_year=None,
                                     intensity_source=f"given ({sources['intensity_g_per_kwh']})")
     else:
-        region = str(merged.get("region") or assumptions.DEFAULT_REGION)
+        region = str(merged.get("region") or defaults.DEFAULT_REGION)
         zone = find_zone(region)
         grid = dict(region=zone.zone, region_name=zone.name, region_is_default="region" not in merged,
                     intensity_g_per_kwh=zone.intensity_g_per_kwh, intensity_year=zone.year,
@@ -227,8 +227,8 @@ def resolve_config(
             raise InputError(f"--pue must be >= 1 (facility energy / IT energy), got {pue:g}")
         pue_fields: dict[str, Any] = dict(pue=pue, pue_is_default=False, pue_source=f"given ({sources['pue']})")
     else:
-        pue_fields = dict(pue=assumptions.DEFAULT_PUE.value, pue_is_default=True,
-                          pue_source=assumptions.DEFAULT_PUE.source)
+        pue_fields = dict(pue=defaults.DEFAULT_PUE.value, pue_is_default=True,
+                          pue_source=defaults.DEFAULT_PUE.source)
 
     interval_s = DEFAULT_INTERVAL_S
     if merged.get("interval_s") is not None:
@@ -243,7 +243,7 @@ def resolve_config(
     if "total_tokens" in totals and "total_steps" in totals:
         raise InputError("--total-tokens and --total-steps cannot be used together; give one of them")
     if merged.get("gpu") is not None:
-        from carbonllm.tables import find_accelerator
+        from carbonllm.tables.loader import find_accelerator
 
         find_accelerator(str(merged["gpu"]))  # an unknown name fails now, not at the end of the run
 

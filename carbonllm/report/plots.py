@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from carbonllm.errors import InputError
-from carbonllm.report import sig
+from carbonllm.report.statement import sig
 
 if TYPE_CHECKING:  # pragma: no cover
-    from carbonllm.comparison import Comparison
+    from carbonllm.estimator.comparison import Comparison
 
 INSTALL_HINT = "install the plot extra: pip install 'carbonllm[plot]'"
 

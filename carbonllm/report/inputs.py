@@ -1,12 +1,12 @@
 """Finding and reading the inputs of ``carbonllm report``: estimates, tracked runs, codecarbon files.
 
-The file access of reports lives here; :mod:`carbonllm.report` stays pure. What kind of input a
+The file access of reports lives here; :mod:`carbonllm.report.statement` stays pure. What kind of input a
 path holds is decided from its content, not its name:
 
 * a JSON object with ``"method": "estimated"`` and ``"assumptions"``: an estimate
   (``carbonllm estimate --format json > est.json``);
 * a JSON object with ``"format": "carbonllm.run/1"``: one node's run summary;
-* a directory: a tracked run, its ``*.summary.json`` merged by :func:`carbonllm.runs.merge_runs`;
+* a directory: a tracked run, its ``*.summary.json`` merged by :func:`carbonllm.measure.runfiles.merge_runs`;
 * a CSV whose header has codecarbon's ``emissions``, ``energy_consumed`` and ``duration``.
 
 What cannot be read is skipped where the rest still makes a report, and said so in
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from carbonllm.errors import CarbonLLMError, InputError
-from carbonllm.report import RUN_FORMAT, ReportData, from_estimate, from_run_summary
+from carbonllm.report.statement import RUN_FORMAT, ReportData, from_estimate, from_run_summary
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
@@ -55,7 +55,7 @@ def _read_json(path: Path) -> Any:
 
 
 def _summary_dict(summary: Any) -> dict[str, Any]:
-    """A :class:`carbonllm.runs.RunSummary` as the dict :func:`~carbonllm.report.from_run_summary` reads."""
+    """A :class:`~carbonllm.measure.runfiles.RunSummary` as the dict ``from_run_summary`` reads."""
     return dict(summary.model_dump(mode="json"))
 
 
@@ -64,17 +64,17 @@ def _samples_for(summary_path: Path) -> Path:
 
 
 def _load_summary(path: Path) -> LoadedReport:
-    from carbonllm import runs
+    from carbonllm.measure import runfiles
 
     samples = _samples_for(path)
-    return LoadedReport(from_run_summary(_summary_dict(runs.load_run(path))),
+    return LoadedReport(from_run_summary(_summary_dict(runfiles.load_run(path))),
                         samples_paths=(samples,) if samples.exists() else ())
 
 
 def _load_directory(directory: Path) -> LoadedReport:
-    """Every readable node summary of a run directory, merged by :func:`carbonllm.runs.combine`;
+    """Every readable node summary of a run directory, merged by :func:`carbonllm.measure.runfiles.combine`;
     the unreadable ones are skipped and named in the warnings."""
-    from carbonllm import runs
+    from carbonllm.measure import runfiles
 
     summaries = sorted(directory.glob(f"*{SUMMARY_SUFFIX}"))
     if not summaries:
@@ -85,14 +85,14 @@ def _load_directory(directory: Path) -> LoadedReport:
     names = []
     for path in summaries:
         try:
-            nodes.append(runs.load_run(path))
+            nodes.append(runfiles.load_run(path))
         except CarbonLLMError as e:
             warnings.append(f"skipped {path.name}: {' '.join(str(e).split())}")
             continue
         names.append(path.name)
     if not nodes:
         raise InputError(f"no readable run summary in {directory}: {warnings[0]}")
-    merged = nodes[0] if len(nodes) == 1 else runs.combine(nodes, names)
+    merged = nodes[0] if len(nodes) == 1 else runfiles.combine(nodes, names)
     samples = tuple(p for p in sorted(directory.glob(f"*{SAMPLES_SUFFIX}")))
     data = from_run_summary(_summary_dict(merged), notes=tuple(warnings))
     return LoadedReport(data, samples_paths=samples, warnings=tuple(warnings))
@@ -118,7 +118,7 @@ def load_report(path: str | Path) -> LoadedReport:
         raise InputError(f"{path} {NOT_AN_INPUT}")
     first_line = head.splitlines()[0] if head else ""
     if "," in first_line:
-        from carbonllm.codecarbon_io import looks_like_codecarbon, read_emissions_csv
+        from carbonllm.report.codecarbon_csv import looks_like_codecarbon, read_emissions_csv
 
         if looks_like_codecarbon([c.strip() for c in first_line.lstrip("\ufeff").split(",")]):
             data = read_emissions_csv(path)
@@ -141,16 +141,16 @@ SAMPLE_KEYS = ("time_unix", "elapsed_s", "device", "component", "energy_j", "pow
 
 
 def read_samples(paths: tuple[Path, ...] | list[Path]) -> tuple[list[dict[str, Any]], list[str]]:
-    """Every readable sample of ``paths`` (read by :func:`carbonllm.runs.load_samples`), each with
+    """Every readable sample of ``paths`` (read by :func:`carbonllm.measure.runfiles.load_samples`), each with
     its ``node`` (the file's ``<host>-node<R>`` stem), and a line per file saying what was skipped."""
-    from carbonllm import runs
+    from carbonllm.measure import runfiles
 
     samples: list[dict[str, Any]] = []
     skipped: list[str] = []
     for path in paths:
         node = path.name[: -len(SAMPLES_SUFFIX)] if path.name.endswith(SAMPLES_SUFFIX) else path.stem
         try:
-            records, bad = runs.load_samples(path)
+            records, bad = runfiles.load_samples(path)
         except CarbonLLMError as e:
             skipped.append(f"skipped {path.name}: {e}")
             continue

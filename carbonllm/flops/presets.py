@@ -1,4 +1,4 @@
-"""Architecture presets: ``data/model_presets.csv`` loaded into :class:`~carbonllm.architecture.Architecture`.
+"""Architecture presets: ``data/model_presets.csv`` loaded into :class:`~carbonllm.flops.architecture.Architecture`.
 
 Each row carries the published architecture, a ``source`` and the exact parameter count (and the
 active count for MoE). On load the count computed from the architecture must equal the listed one,
@@ -13,10 +13,10 @@ import functools
 
 from pydantic import BaseModel, ConfigDict
 
-from carbonllm.architecture import MLA, Architecture
 from carbonllm.errors import CarbonLLMError, DataTableError, UnknownModelError
+from carbonllm.flops.architecture import MLA, Architecture
 from carbonllm.names import nearest, normalize
-from carbonllm.tables import read_rows
+from carbonllm.tables.loader import read_rows
 
 PRESETS_CSV = "model_presets.csv"
 

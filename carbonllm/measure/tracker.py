@@ -14,9 +14,9 @@ One tracker per node measures all of that node's GPUs, its CPUs and RAM. In a di
 (``LOCAL_RANK``, else ``SLURM_LOCALID``) is 0 measures; the others get a tracker that measures
 nothing, still accepts ``step()`` and windows, and returns results with
 ``method="not-measured"``. Each measuring node writes ``<host>-node<R>`` files into the output
-directory (see :mod:`carbonllm.runs`); :func:`carbonllm.runs.merge_runs` adds them up.
+directory (see :mod:`carbonllm.measure.runfiles`); :func:`carbonllm.measure.runfiles.merge_runs` adds them up.
 
-Configuration is resolved once (:func:`carbonllm.config.resolve_config`): keywords > environment
+Configuration is resolved once (:func:`carbonllm.measure.track_config.resolve_config`): keywords > environment
 > config file > defaults.
 """
 
@@ -32,10 +32,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
-from carbonllm.config import DEFAULT_RUNS_DIR, TrackConfig, resolve_config
 from carbonllm.errors import CarbonLLMError, InputError
-from carbonllm.projection import EstimateComparison, Projection, build_projection
-from carbonllm.runs import (
+from carbonllm.measure.projection import EstimateComparison, Projection, build_projection
+from carbonllm.measure.runfiles import (
     SAMPLES_SUFFIX,
     SUMMARY_SUFFIX,
     Measurement,
@@ -44,8 +43,9 @@ from carbonllm.runs import (
     summarize,
     write_summary,
 )
-from carbonllm.sampler import JsonlSink, Sampler, Snapshot
-from carbonllm.sensors import Sensor, SensorSet, discover_sensors
+from carbonllm.measure.sampler import JsonlSink, Sampler, Snapshot
+from carbonllm.measure.sensors import Sensor, SensorSet, discover_sensors
+from carbonllm.measure.track_config import DEFAULT_RUNS_DIR, TrackConfig, resolve_config
 from carbonllm.units import J_PER_KWH, co2e_kg_from
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -407,8 +407,8 @@ class Tracker:
     def _peak_and_estimate(self, gpu_name: str, gpu_count: int, total_tokens: float
                            ) -> tuple[float | None, EstimateComparison | None]:
         """Peak FLOP/s of the GPU and the FLOP-model estimate for this node's share (computed once)."""
-        from carbonllm.api import estimate
-        from carbonllm.tables import find_accelerator
+        from carbonllm.estimator.resolve import estimate
+        from carbonllm.tables.loader import find_accelerator
 
         cfg = self.config
         try:
@@ -456,7 +456,7 @@ def track(
     Use it as ``with carbonllm.track(...) as t:``, as ``@carbonllm.track(...)``, or with
     ``t.start()`` / ``t.stop()``. ``config`` (a resolved :class:`TrackConfig`) replaces every
     other keyword; ``sensors`` (a list, or a function of the config returning a
-    :class:`~carbonllm.sensors.SensorSet`) replaces discovery, for tests. Raises
+    :class:`~carbonllm.measure.sensors.SensorSet`) replaces discovery, for tests. Raises
     :class:`~carbonllm.errors.InputError` on bad values.
     """
     if config is None:

@@ -10,7 +10,7 @@ and nothing else:
 Every sensor says which ``method`` produced its numbers (``nvml-counter``,
 ``nvml-power-integration``, ``rapl``, ``codecarbon-cpu-model``, ``ram-model``, ``fake``); the
 sampler copies it onto every sample. Vendor libraries are imported lazily inside the adapters
-(:mod:`carbonllm.sensor_nvml`, :mod:`carbonllm.sensor_rapl`, :mod:`carbonllm.sensor_models`),
+(:mod:`carbonllm.measure.nvml`, :mod:`carbonllm.measure.rapl`, :mod:`carbonllm.measure.modelled`),
 never at ``import carbonllm``. A read that fails raises
 :class:`~carbonllm.errors.MeasurementError` (or a subclass); the sampler records it.
 """
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 from carbonllm.errors import MeasurementError
 
 if TYPE_CHECKING:
-    from carbonllm.config import TrackConfig
+    from carbonllm.measure.track_config import TrackConfig
 
 Component = Literal["gpu", "cpu", "ram"]
 
@@ -159,12 +159,13 @@ def discover_sensors(config: TrackConfig) -> SensorSet:
     * CPU: RAPL package domains when readable; else codecarbon's CPU model (noted).
     * RAM: RAPL DRAM domains when readable; else codecarbon 3.x's RAM model (noted).
     """
-    from carbonllm import sensor_models, sensor_nvml, sensor_rapl
+    from carbonllm.measure import modelled, nvml
+    from carbonllm.measure import rapl as rapl_backend
 
     found = SensorSet()
     if config.measure_gpu:
         try:
-            gpus = sensor_nvml.open_gpus(config.gpu_ids, config.cuda_visible_devices)
+            gpus = nvml.open_gpus(config.gpu_ids, config.cuda_visible_devices)
         except MeasurementError as e:
             if config.gpu_ids:
                 raise
@@ -174,30 +175,30 @@ def discover_sensors(config: TrackConfig) -> SensorSet:
             found.closers.append(gpus.close)
             found.notes.extend(gpus.notes)
 
-    rapl = sensor_rapl.find_rapl(config.rapl_root) if (config.measure_cpu or config.measure_ram) else None
+    rapl = rapl_backend.find_rapl(config.rapl_root) if (config.measure_cpu or config.measure_ram) else None
     cpu_from_rapl = rapl is not None and bool(rapl.packages)
     ram_from_rapl = rapl is not None and bool(rapl.dram)
     want_cpu_model = config.measure_cpu and not cpu_from_rapl
     want_ram_model = config.measure_ram and not ram_from_rapl
     models = None
     if want_cpu_model or want_ram_model:
-        if sensor_models.codecarbon_version() is None:
+        if modelled.codecarbon_version() is None:
             found.notes.append("cpu/ram: codecarbon is not installed; no CPU or RAM model")
         else:
-            models = sensor_models.CodecarbonModels(cpu=want_cpu_model, ram=want_ram_model)
+            models = modelled.CodecarbonModels(cpu=want_cpu_model, ram=want_ram_model)
             found.waiters.append(models.wait)
     reason = (rapl.problem if rapl is not None else "not looked for") or "has no package domain"
     if config.measure_cpu:
         if cpu_from_rapl:
             found.sensors.extend(rapl.packages)  # type: ignore[union-attr,arg-type]
         elif models is not None:
-            found.sensors.append(sensor_models.CpuModelSensor(models))
+            found.sensors.append(modelled.CpuModelSensor(models))
             found.notes.append(f"cpu: RAPL {reason}; using codecarbon's CPU power model (estimated)")
     if config.measure_ram:
         if ram_from_rapl:
             found.sensors.extend(rapl.dram)  # type: ignore[union-attr,arg-type]
         elif models is not None:
-            found.sensors.append(sensor_models.RamModelSensor(models))
+            found.sensors.append(modelled.RamModelSensor(models))
             found.notes.append("ram: no readable RAPL DRAM domain; using codecarbon 3.x's RAM power model "
                                "(estimated)")
     return found

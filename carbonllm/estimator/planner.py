@@ -1,8 +1,8 @@
 """Compute-optimal model size and tokens for a budget, after Hoffmann et al. 2022 (Chinchilla).
 
 The budget may be training FLOPs, device-hours, facility kWh or kgCO2e; it is turned into FLOPs by
-inverting the estimator chain of :mod:`carbonllm.estimator` with the same resolved assumptions as
-:func:`carbonllm.api.estimate` (peak × MFU, power × PUE, grid intensity), then split into
+inverting the estimator chain of :mod:`carbonllm.estimator.calculator` with the same resolved assumptions as
+:func:`carbonllm.estimator.resolve.estimate` (peak × MFU, power × PUE, grid intensity), then split into
 parameters N and tokens D with C = 6·N·D (Kaplan et al. 2020 §2.1, used by Hoffmann et al. 2022):
 
 * **20 tokens per parameter** (Hoffmann et al. 2022 Table 3, Approach 1: 1B → 20.2B tokens,
@@ -15,7 +15,7 @@ parameters N and tokens D with C = 6·N·D (Kaplan et al. 2020 §2.1, used by Ho
   inconsistent with the paper's other approaches and refit it to agree with ≈ 20 tokens/parameter.
 
 Everything here except :func:`plan_budget` is pure; that one resolves names and defaults through
-:func:`carbonllm.api.estimate` (which reads the data tables).
+:func:`carbonllm.estimator.resolve.estimate` (which reads the data tables).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from carbonllm.errors import InputError
-from carbonllm.estimator import co2e_kg, device_seconds, energy_kwh
+from carbonllm.estimator.calculator import co2e_kg, device_seconds, energy_kwh
 from carbonllm.units import FLOP_PER_TFLOP, G_PER_KG, SECONDS_PER_HOUR, W_PER_KW
 
 BudgetKind = Literal["flops", "gpu_hours", "kwh", "co2e_kg"]
@@ -111,7 +111,7 @@ def budget_flops(kind: BudgetKind, value: float, rates: Rates) -> float:
     """Training FLOPs a budget buys: the estimator chain run backwards, with the central values.
 
     device-hours = kWh / (P/1000 × PUE); kWh = kgCO2e × 1000 / intensity; FLOPs = device-hours ×
-    peak × MFU × 3600. Inverse of :func:`carbonllm.estimator.calculate`.
+    peak × MFU × 3600. Inverse of :func:`carbonllm.estimator.calculator.calculate`.
     """
     flag = BUDGET_FLAGS.get(kind)
     if flag is None:
@@ -192,12 +192,12 @@ def plan(kind: BudgetKind, value: float, rates: Rates, *, tokens_per_param: floa
 def resolve_rates(*, gpu: str | None = None, dtype: str | None = None, mfu: float | str | None = None,
                   power_w: float | str | None = None, pue: float | str | None = None,
                   region: str | None = None, intensity: float | str | None = None) -> Rates:
-    """Resolve hardware, MFU, power, PUE and grid intensity exactly as :func:`carbonllm.api.estimate` does.
+    """Resolve hardware, MFU, power, PUE and grid intensity exactly as :func:`carbonllm.estimate` does.
 
     It runs one estimate of a nominal 1e21 FLOPs through the estimator (defaults, validation and
     name lookups included) and keeps the central values it assumed. Reads the data tables.
     """
-    from carbonllm.api import estimate
+    from carbonllm.estimator.resolve import estimate
 
     result = estimate(flops=1e21, gpu=gpu, dtype=dtype, mfu=mfu, power_w=power_w, pue=pue,
                       region=region, intensity=intensity)

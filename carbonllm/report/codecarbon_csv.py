@@ -22,9 +22,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from carbonllm import __version__
+from carbonllm._version import __version__
 from carbonllm.errors import InputError
-from carbonllm.report import ReportData
+from carbonllm.report.statement import ReportData
 from carbonllm.units import J_PER_KWH, SECONDS_PER_HOUR
 
 #: codecarbon 3.3.2 ``EmissionsData`` fields, in order: the header of its emissions.csv.
@@ -252,7 +252,7 @@ def location_columns(data: ReportData) -> dict[str, str]:
     country and its own code in ``region``; a cloud region its provider and name.
     """
     from carbonllm.errors import UnknownRegionError
-    from carbonllm.tables import find_zone
+    from carbonllm.tables.loader import find_zone
 
     columns = {"country_name": "", "country_iso_code": "", "region": "", "cloud_provider": "", "cloud_region": ""}
     if not data.region or data.region == "custom" or data.kind == "codecarbon":

@@ -1,4 +1,4 @@
-"""Read a Hugging Face ``config.json`` from disk into an :class:`~carbonllm.architecture.Architecture`.
+"""Read a Hugging Face ``config.json`` from disk into an :class:`~carbonllm.flops.architecture.Architecture`.
 
 No network and no ``transformers`` import: the fields are read by ``model_type`` with the same
 names and defaults as the transformers configuration classes (LlamaConfig, MistralConfig,
@@ -15,8 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from carbonllm.architecture import MLA, Architecture
 from carbonllm.errors import ConfigError
+from carbonllm.flops.architecture import MLA, Architecture
 
 Config = dict[str, Any]
 

@@ -1,6 +1,6 @@
 """``carbonllm.compare``: one workload estimated across several accelerators and grid regions.
 
-Each (accelerator, region) pair is one :func:`carbonllm.api.estimate` with the same workload and
+Each (accelerator, region) pair is one :func:`carbonllm.estimator.resolve.estimate` with the same workload and
 the same shared assumptions, so the rows differ only by what the pair changes: peak rate and
 default MFU and power (the accelerator), and grid intensity (the region). Rows are sorted by
 operational CO2e, lowest first.
@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from carbonllm.api import Number, estimate
 from carbonllm.errors import InputError
-from carbonllm.tables import find_accelerator, find_zone
+from carbonllm.estimator.resolve import Number, estimate
+from carbonllm.tables.loader import find_accelerator, find_zone
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
@@ -102,7 +102,7 @@ def _names(values: Sequence[str] | str, what: str) -> list[str]:
 
 
 def estimate_accepts(name: str) -> bool:
-    """Whether :func:`carbonllm.api.estimate` takes the keyword ``name`` (e.g. ``model``)."""
+    """Whether :func:`carbonllm.estimator.resolve.estimate` takes the keyword ``name`` (e.g. ``model``)."""
     return name in inspect.signature(estimate).parameters
 
 
@@ -152,7 +152,7 @@ def compare(
     (``"A100,H100"``, ``"FR,US,aws:us-east-1"``). ``devices`` is the number of devices, for
     wall-clock hours. ``dtype``, ``mfu``, ``power_w`` and ``pue`` are shared assumptions (each
     replaces the per-accelerator default for every pair). Other keywords (``model=...``) are
-    passed to :func:`carbonllm.api.estimate` where it accepts them.
+    passed to :func:`carbonllm.estimator.resolve.estimate` where it accepts them.
     """
     gpu_names = _names(gpus, "accelerator (--gpu)")
     region_names = _names(regions, "region (--region)")

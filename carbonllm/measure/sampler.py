@@ -32,7 +32,7 @@ from typing import IO, Any, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from carbonllm.errors import InputError, MeasurementError
-from carbonllm.sensors import Sensor, SettlingSensor
+from carbonllm.measure.sensors import Sensor, SettlingSensor
 from carbonllm.units import j_to_kwh
 
 

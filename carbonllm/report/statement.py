@@ -1,8 +1,8 @@
 """Reports: one normalized :class:`ReportData` from an estimate, a tracked run or a codecarbon
 file, and pure renderers that turn it into text.
 
-Nothing here reads a file or prints; :mod:`carbonllm.report_io` finds and parses the inputs,
-:mod:`carbonllm.codecarbon_io` converts codecarbon rows. Every renderer returns a string.
+Nothing here reads a file or prints; :mod:`carbonllm.report.inputs` finds and parses the inputs,
+:mod:`carbonllm.report.codecarbon_csv` converts codecarbon rows. Every renderer returns a string.
 
 Conventions followed, each with its source:
 
@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from carbonllm import __version__
+from carbonllm._version import __version__
 from carbonllm.errors import InputError
 from carbonllm.units import G_PER_KG, KG_PER_TONNE, SECONDS_PER_HOUR
 

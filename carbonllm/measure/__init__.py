@@ -1,0 +1,15 @@
+"""Live measurement: sensors → sampler → tracker → run files.
+
+- :mod:`.sensors`: the :class:`Sensor` interface, ``FakeSensor`` and discovery of what a node has.
+- :mod:`.nvml`, :mod:`.rapl`, :mod:`.modelled`: one module per backend (NVIDIA NVML, Linux RAPL,
+  codecarbon's CPU/RAM power models); each translates its vendor's errors at the boundary.
+- :mod:`.sampler`: the background thread that reads every sensor each interval.
+- :mod:`.tracker`: :class:`Tracker` and ``track()`` (start, stop, signals, progress).
+- :mod:`.track_config`: :class:`TrackConfig` and how it is resolved from arguments, environment and
+  config file.
+- :mod:`.runfiles`: the run summary and sample files (``carbonllm.run/1``), reading, writing and
+  merging nodes.
+- :mod:`.projection`: the measured run projected to its full length and compared with an estimate.
+
+Imports ``estimator``, ``tables`` and the foundations; never ``report`` or ``cli``.
+"""

@@ -1,0 +1,10 @@
+"""Reports: what a user puts in a paper, a model card or a spreadsheet.
+
+- :mod:`.statement`: :class:`ReportData` and its renderings (markdown, LaTeX, model card).
+- :mod:`.inputs`: finds and reads the inputs of ``carbonllm report`` (estimate JSON, run summaries,
+  codecarbon files).
+- :mod:`.codecarbon_csv`: reads and writes codecarbon's ``emissions.csv``.
+- :mod:`.plots`: matplotlib charts (``--plot``), imported only when asked for.
+
+May import ``measure``, ``estimator``, ``flops``, ``tables`` and the foundations; never ``cli``.
+"""

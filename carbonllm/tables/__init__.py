@@ -1,0 +1,9 @@
+"""The shipped data tables, read and typed.
+
+- :mod:`.loader`: the only reader of ``data/*.csv`` (or ``$CARBONLLM_DATA_DIR``); cached look-ups
+  ``find_accelerator``, ``find_zone``, ``mfu_defaults``.
+- :mod:`.hardware`: :class:`Accelerator` (TDP, peak TFLOP/s per dtype).
+- :mod:`.grid`: :class:`GridZone` (carbon intensity of a country, subregion or cloud region).
+
+Imports only the foundations (``errors``, ``names``, ``units``).
+"""
