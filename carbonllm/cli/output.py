@@ -91,7 +91,7 @@ def settings_from_environment(region: str | None, intensity: Any, pue: Any) -> t
     stderr where each value came from."""
     import os
 
-    from carbonllm.measure.track_config import ENVIRONMENT, find_config_file, read_config_file
+    from carbonllm.settings import ENVIRONMENT, find_config_file, read_config_file
 
     names = {field: name for name, field in ENVIRONMENT.items()}
     layers: list[tuple[str, dict[str, Any]]] = [

@@ -4,7 +4,7 @@ Precedence, highest first: flags (CLI options or ``carbonllm.track(...)`` keywor
 environment variables (``CARBONLLM_REGION``, ``CARBONLLM_INTENSITY``, ``CARBONLLM_PUE``,
 ``CARBONLLM_INTERVAL``, ``CARBONLLM_GPU_IDS``, ``CARBONLLM_OUTPUT``, ``CARBONLLM_RAPL_ROOT``) >
 a config file (``$CARBONLLM_CONFIG``, else ``./carbonllm.toml``, else
-``~/.config/carbonllm/config.toml``; keys at the top level or under ``[track]``, named like the
+``~/.config/carbonllm/config.toml``, read by :mod:`carbonllm.settings`; keys at the top level or under ``[track]``, named like the
 fields below) > defaults. Region and intensity are resolved as a pair: the highest layer that
 sets either wins, so ``--intensity`` on the command line overrides a region from the file.
 
@@ -18,33 +18,19 @@ from __future__ import annotations
 
 import os
 import socket
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from carbonllm.errors import ConfigError, InputError
+from carbonllm.errors import InputError
 from carbonllm.estimator import defaults
 from carbonllm.quantities import parse_quantity, require_positive
+from carbonllm.settings import ENVIRONMENT, find_config_file, read_config_file
 
 DEFAULT_INTERVAL_S = 2.0
 DEFAULT_RUNS_DIR = Path("carbonllm-runs")
-
-#: environment variable → config field
-ENVIRONMENT = {
-    "CARBONLLM_REGION": "region",
-    "CARBONLLM_INTENSITY": "intensity_g_per_kwh",
-    "CARBONLLM_PUE": "pue",
-    "CARBONLLM_INTERVAL": "interval_s",
-    "CARBONLLM_GPU_IDS": "gpu_ids",
-    "CARBONLLM_OUTPUT": "output_dir",
-    "CARBONLLM_RAPL_ROOT": "rapl_root",
-}
-_FILE_KEYS = {"region", "intensity_g_per_kwh", "intensity", "pue", "interval_s", "interval", "gpu_ids",
-              "output_dir", "rapl_root"}
-
 
 class TrackConfig(BaseModel):
     """Everything the tracker needs, already resolved and checked. Passed whole."""
@@ -117,47 +103,6 @@ def _int_env(environ: Mapping[str, str], *names: str) -> int | None:
             except ValueError as e:
                 raise InputError(f"environment variable {name} must be an integer, not {value!r}") from e
     return None
-
-
-def find_config_file(environ: Mapping[str, str], cwd: Path | None = None) -> Path | None:
-    """The config file to read, if any (see the module docstring for the search order)."""
-    explicit = environ.get("CARBONLLM_CONFIG")
-    if explicit:
-        path = Path(explicit).expanduser()
-        if not path.is_file():
-            raise InputError(f"CARBONLLM_CONFIG names {path}, which is not a file")
-        return path
-    for candidate in ((cwd or Path.cwd()) / "carbonllm.toml",
-                      Path(environ.get("HOME", "~")).expanduser() / ".config" / "carbonllm" / "config.toml"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def read_config_file(path: Path) -> dict[str, Any]:
-    """The tracker keys of a TOML config file (top level, overridden by ``[track]``)."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        try:
-            import tomli as tomllib
-        except ImportError as e:
-            raise ConfigError(f"reading {path} needs Python 3.11+ or the tomli package") from e
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise ConfigError(f"cannot read config file {path}: {e}") from e
-    values = {k: v for k, v in data.items() if not isinstance(v, dict)}
-    values.update(data.get("track", {}))
-    unknown = sorted(set(values) - _FILE_KEYS)
-    if unknown:
-        raise ConfigError(f"config file {path}: unknown key(s) {', '.join(unknown)}; "
-                          f"known: {', '.join(sorted(_FILE_KEYS))}")
-    if "intensity" in values:
-        values["intensity_g_per_kwh"] = values.pop("intensity")
-    if "interval" in values:
-        values["interval_s"] = values.pop("interval")
-    return values
 
 
 def _gpu_ids(value: Any) -> tuple[str, ...] | None:
@@ -286,5 +231,4 @@ def resolve_config(
     )
 
 
-__all__ = ["DEFAULT_INTERVAL_S", "ENVIRONMENT", "TrackConfig", "find_config_file", "read_config_file",
-           "resolve_config"]
+__all__ = ["DEFAULT_INTERVAL_S", "TrackConfig", "resolve_config"]
