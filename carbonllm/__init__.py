@@ -19,8 +19,8 @@ from carbonllm._version import __version__
 _EXPORTS: dict[str, str] = {
     # estimator
     "estimate": "carbonllm.estimator.resolve",
-    "Estimate": "carbonllm.estimator.resolve",
-    "Assumptions": "carbonllm.estimator.resolve",
+    "Estimate": "carbonllm.estimator.results",
+    "Assumptions": "carbonllm.estimator.results",
     "training_flops_6nd": "carbonllm.estimator.calculator",
     "Span": "carbonllm.estimator.defaults",
     # data tables
@@ -146,7 +146,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from carbonllm.estimator.comparison import Comparison, ComparisonRow, compare
     from carbonllm.estimator.defaults import Span
     from carbonllm.estimator.planner import Plan, plan_budget
-    from carbonllm.estimator.resolve import Assumptions, Estimate, estimate
+    from carbonllm.estimator.resolve import estimate
+    from carbonllm.estimator.results import Assumptions, Estimate
     from carbonllm.flops.architecture import Architecture
     from carbonllm.flops.count import FlopCount, count_flops
     from carbonllm.flops.hf_config import load_config

@@ -6,8 +6,8 @@ import click
 
 from carbonllm.cli.options import efficiency_options, grid_options, workload_options
 from carbonllm.cli.output import FORMATS, QUANTITY, echo_csv, echo_json, grouped, settings_from_environment
-from carbonllm.estimator.resolve import Estimate
 from carbonllm.estimator.resolve import estimate as run_estimate
+from carbonllm.estimator.results import Estimate
 from carbonllm.units import KG_PER_TONNE
 
 

@@ -12,12 +12,10 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict
-
-from carbonllm._version import __version__
 from carbonllm.errors import InputError
 from carbonllm.estimator import defaults
 from carbonllm.estimator.calculator import Embodied, RunSpec, calculate, training_flops_6nd
+from carbonllm.estimator.results import Assumptions, Estimate
 from carbonllm.quantities import parse_quantity, require_positive
 from carbonllm.tables.loader import find_accelerator, find_zone, mfu_defaults
 
@@ -27,69 +25,6 @@ if TYPE_CHECKING:  # the FLOP model is imported only when --model/--config is us
 DEFAULT_GPU = "A100"
 
 Number = float | int | str
-
-
-class Assumptions(BaseModel):
-    """What an estimate assumed, with where each figure comes from. Printed with every result."""
-
-    model_config = ConfigDict(frozen=True)
-
-    gpu: str
-    dtype: str | None
-    peak_tflops: float | None
-    mfu: float | None
-    mfu_low: float | None
-    mfu_high: float | None
-    mfu_source: str | None
-    power_w: float
-    power_w_low: float
-    power_w_high: float
-    power_source: str
-    pue: float
-    pue_low: float
-    pue_high: float
-    pue_source: str
-    region: str
-    region_name: str
-    intensity_year: int | None
-    intensity_source: str
-    flop_method: str | None
-    embodied_source: str | None
-
-
-class Estimate(BaseModel):
-    """The result of an estimate. Units are in the field names; ``method`` says it is estimated."""
-
-    model_config = ConfigDict(frozen=True)
-
-    method: str = "estimated"
-    carbonllm_version: str = __version__
-    mode: str
-    flops: float | None
-    device_hours: float
-    device_hours_low: float
-    device_hours_high: float
-    devices: int | None
-    wall_clock_hours: float | None
-    energy_kwh: float
-    energy_kwh_low: float
-    energy_kwh_high: float
-    intensity_g_per_kwh: float
-    co2e_kg: float
-    co2e_kg_low: float
-    co2e_kg_high: float
-    embodied_co2e_kg: float | None
-    assumptions: Assumptions
-
-    def to_dict(self) -> dict[str, object]:
-        """A plain dict (the ``--format json`` object)."""
-        return self.model_dump()
-
-    def to_flat_dict(self) -> dict[str, object]:
-        """One level of keys (``assumptions_mfu`` …), for CSV."""
-        flat = {k: v for k, v in self.model_dump().items() if k != "assumptions"}
-        flat.update({f"assumptions_{k}": v for k, v in self.assumptions.model_dump().items()})
-        return flat
 
 
 def _positive(value: Number | None, what: str, hint: str = "") -> float | None:

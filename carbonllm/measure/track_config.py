@@ -4,13 +4,14 @@ Precedence, highest first: flags (CLI options or ``carbonllm.track(...)`` keywor
 environment variables (``CARBONLLM_REGION``, ``CARBONLLM_INTENSITY``, ``CARBONLLM_PUE``,
 ``CARBONLLM_INTERVAL``, ``CARBONLLM_GPU_IDS``, ``CARBONLLM_OUTPUT``, ``CARBONLLM_RAPL_ROOT``) >
 a config file (``$CARBONLLM_CONFIG``, else ``./carbonllm.toml``, else
-``~/.config/carbonllm/config.toml``, read by :mod:`carbonllm.settings`; keys at the top level or under ``[track]``, named like the
-fields below) > defaults. Region and intensity are resolved as a pair: the highest layer that
-sets either wins, so ``--intensity`` on the command line overrides a region from the file.
+``~/.config/carbonllm/config.toml``; keys at the top level or under ``[track]``, named like the
+fields below; both read by :mod:`carbonllm.settings`) > defaults. Region and intensity are
+resolved as a pair: the highest layer that sets either wins, so ``--intensity`` on the command
+line overrides a region from the file.
 
 Defaults: region ``world`` (and the summary says the default was used), PUE 1.2
-(:data:`carbonllm.estimator.defaults.DEFAULT_PUE`, as in the estimator, so that measured and estimated
-CO2e compare like with like; give ``--pue 1`` for IT energy only), interval 2 s. Nothing here
+(:data:`carbonllm.estimator.defaults.DEFAULT_PUE`, as in the estimator, so that measured and
+estimated CO2e compare like with like; give ``--pue 1`` for IT energy only), interval 2 s. Nothing here
 looks the region up from the network.
 """
 
