@@ -43,8 +43,8 @@ _EXPORTS: dict[str, str] = {
     "track": "carbonllm.measure.tracker",
     "Tracker": "carbonllm.measure.tracker",
     "TrackConfig": "carbonllm.measure.track_config",
-    "Measurement": "carbonllm.measure.runfiles",
-    "RunSummary": "carbonllm.measure.runfiles",
+    "Measurement": "carbonllm.measure.records",
+    "RunSummary": "carbonllm.measure.records",
     "load_run": "carbonllm.measure.runfiles",
     "merge_runs": "carbonllm.measure.runfiles",
     # reports, comparisons, interop
@@ -152,7 +152,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from carbonllm.flops.count import FlopCount, count_flops
     from carbonllm.flops.hf_config import load_config
     from carbonllm.flops.presets import find_architecture, find_preset
-    from carbonllm.measure.runfiles import Measurement, RunSummary, load_run, merge_runs
+    from carbonllm.measure.records import Measurement, RunSummary
+    from carbonllm.measure.runfiles import load_run, merge_runs
     from carbonllm.measure.track_config import TrackConfig
     from carbonllm.measure.tracker import Tracker, track
     from carbonllm.report.codecarbon_csv import read_emissions_csv

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from carbonllm.errors import DataTableError, InputError
-from carbonllm.measure.runfiles import FORMAT, load_run, load_samples, merge_runs
+from carbonllm.measure.records import FORMAT
+from carbonllm.measure.runfiles import load_run, load_samples, merge_runs
 
 
 def node(host: str, rank: int, gpu_kwh: float, cpu_kwh: float, ram_kwh: float, start: str, end: str,

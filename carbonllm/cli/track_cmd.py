@@ -30,7 +30,7 @@ from carbonllm.errors import InputError
 from carbonllm.units import J_PER_KWH, co2e_kg_from
 
 if TYPE_CHECKING:  # imported when used: the signal handlers go in before these heavier modules load
-    from carbonllm.measure.runfiles import RunSummary
+    from carbonllm.measure.records import RunSummary
     from carbonllm.measure.sampler import Snapshot
     from carbonllm.measure.track_config import TrackConfig
     from carbonllm.measure.tracker import Tracker

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from carbonllm.errors import CarbonLLMError
-from carbonllm.measure.runfiles import RunSummary
+from carbonllm.measure.records import RunSummary
 from carbonllm.measure.track_config import TrackConfig
 from carbonllm.measure.tracker import Tracker, track
 

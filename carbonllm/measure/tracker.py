@@ -34,11 +34,10 @@ from typing import Any, TypeVar
 
 from carbonllm.errors import CarbonLLMError, InputError
 from carbonllm.measure.projection import EstimateComparison, Projection, build_projection
+from carbonllm.measure.records import Measurement, RunSummary
 from carbonllm.measure.runfiles import (
     SAMPLES_SUFFIX,
     SUMMARY_SUFFIX,
-    Measurement,
-    RunSummary,
     node_stem,
     summarize,
     write_summary,
