@@ -51,7 +51,7 @@ _EXPORTS: dict[str, str] = {
     "compare": "carbonllm.estimator.comparison",
     "Comparison": "carbonllm.estimator.comparison",
     "ComparisonRow": "carbonllm.estimator.comparison",
-    "ReportData": "carbonllm.report.statement",
+    "ReportData": "carbonllm.report.data",
     "load_report": "carbonllm.report.inputs",
     "samples_to_pandas": "carbonllm.report.inputs",
     "read_emissions_csv": "carbonllm.report.codecarbon_csv",
@@ -157,8 +157,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from carbonllm.measure.track_config import TrackConfig
     from carbonllm.measure.tracker import Tracker, track
     from carbonllm.report.codecarbon_csv import read_emissions_csv
+    from carbonllm.report.data import ReportData
     from carbonllm.report.inputs import load_report, samples_to_pandas
-    from carbonllm.report.statement import ReportData
     from carbonllm.tables.grid import GridZone
     from carbonllm.tables.hardware import Accelerator
     from carbonllm.tables.loader import find_accelerator, find_zone, grid_table, hardware_table

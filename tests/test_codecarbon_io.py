@@ -24,7 +24,7 @@ from carbonllm.report.codecarbon_csv import (
     read_emissions_csv,
     render_codecarbon_csv,
 )
-from carbonllm.report.statement import ReportData, from_estimate, from_run_summary
+from carbonllm.report.data import ReportData, from_estimate, from_run_summary
 
 
 def codecarbon_fields() -> list[str]:

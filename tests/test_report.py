@@ -16,9 +16,8 @@ from hypothesis import strategies as st
 
 import carbonllm
 from carbonllm.errors import InputError
+from carbonllm.report.data import from_estimate, from_run_summary
 from carbonllm.report.statement import (
-    from_estimate,
-    from_run_summary,
     latex_escape,
     plain_number,
     render_latex,
@@ -192,7 +191,8 @@ def test_core_modules_import_no_pandas_matplotlib_rich_or_frameworks():
 
 def test_model_card_source_names_the_basis_of_a_time_mode_estimate():
     import carbonllm
-    from carbonllm.report.statement import from_estimate, model_card_source
+    from carbonllm.report.data import from_estimate
+    from carbonllm.report.statement import model_card_source
 
     timed = from_estimate(carbonllm.estimate(gpu_hours=1000, gpu="A100", intensity=57).to_dict())
     assert "estimated from device-hours" in model_card_source(timed)

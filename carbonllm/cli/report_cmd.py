@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from carbonllm.cli.output import echo_csv, echo_json
-from carbonllm.report.statement import TRAINING_TYPES, ReportData, render_latex, render_markdown, render_model_card
+from carbonllm.report.data import TRAINING_TYPES, ReportData
+from carbonllm.report.statement import render_latex, render_markdown, render_model_card
 
 REPORT_FORMATS = ("model-card", "markdown", "latex", "json", "csv", "codecarbon-csv")
 

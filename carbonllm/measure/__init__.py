@@ -7,8 +7,8 @@
 - :mod:`.tracker`: :class:`Tracker` and ``track()`` (start, stop, signals, progress).
 - :mod:`.track_config`: :class:`TrackConfig` and how it is resolved from arguments, environment and
   config file.
-- :mod:`.runfiles`: the run summary and sample files (``carbonllm.run/1``), reading, writing and
-  merging nodes.
+- :mod:`.records`: the ``carbonllm.run/1`` models (:class:`RunSummary`, per device, per window).
+- :mod:`.runfiles`: the summary and sample files on disk: reading, writing and merging nodes.
 - :mod:`.projection`: the measured run projected to its full length and compared with an estimate.
 
 Imports ``estimator``, ``tables`` and the foundations; never ``report`` or ``cli``.

@@ -1,6 +1,7 @@
 """Reports: what a user puts in a paper, a model card or a spreadsheet.
 
-- :mod:`.statement`: :class:`ReportData` and its renderings (markdown, LaTeX, model card).
+- :mod:`.data`: :class:`ReportData`, built from an estimate, a run summary or a codecarbon row.
+- :mod:`.statement`: its renderings (Markdown and LaTeX paper statement, model-card metadata).
 - :mod:`.inputs`: finds and reads the inputs of ``carbonllm report`` (estimate JSON, run summaries,
   codecarbon files).
 - :mod:`.codecarbon_csv`: reads and writes codecarbon's ``emissions.csv``.

@@ -24,7 +24,7 @@ from typing import Any
 
 from carbonllm._version import __version__
 from carbonllm.errors import InputError
-from carbonllm.report.statement import ReportData
+from carbonllm.report.data import ReportData
 from carbonllm.units import J_PER_KWH, SECONDS_PER_HOUR
 
 #: codecarbon 3.3.2 ``EmissionsData`` fields, in order: the header of its emissions.csv.

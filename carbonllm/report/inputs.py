@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from carbonllm.errors import CarbonLLMError, InputError
-from carbonllm.report.statement import RUN_FORMAT, ReportData, from_estimate, from_run_summary
+from carbonllm.report.data import RUN_FORMAT, ReportData, from_estimate, from_run_summary
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
