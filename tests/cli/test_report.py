@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from test_compare import png_size
-from test_report import run_summary
+from helpers import png_size, run_summary
 
 from carbonllm.report.codecarbon_csv import CODECARBON_COLUMNS
 from carbonllm.report.inputs import load_report, samples_to_pandas

@@ -13,7 +13,7 @@ import io
 from pathlib import Path
 
 import pytest
-from test_report import run_summary
+from helpers import run_summary
 
 import carbonllm
 from carbonllm.errors import InputError

@@ -11,7 +11,7 @@ from carbonllm.flops import presets
 from carbonllm.flops.presets import find_architecture, find_preset, preset_table
 from carbonllm.tables import loader
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 # Exact parameter counts (HF num_parameters() where the checkpoint is public; reference notes §1.8).
 EXACT = {

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pynvml
 import pytest
-from test_sensors import make_rapl, two_gpus
+from fakes import make_rapl, two_gpus
 
 from carbonllm.cli.doctor_cmd import check_nvml, check_rapl
 

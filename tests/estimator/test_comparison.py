@@ -6,23 +6,16 @@ import builtins
 import csv
 import io
 import json
-import struct
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from helpers import png_size
 
 from carbonllm.errors import InputError, UnknownHardwareError, UnknownRegionError
 from carbonllm.estimator.comparison import compare
 from carbonllm.tables.loader import find_zone
-
-
-def png_size(path: Path) -> tuple[int, int]:
-    """Width and height from a PNG's IHDR chunk (PNG spec, ISO/IEC 15948 §11.2.2)."""
-    head = path.read_bytes()[:24]
-    assert head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR"
-    return struct.unpack(">II", head[16:24])
 
 
 def test_rows_are_every_pair_sorted_by_co2e():

@@ -22,7 +22,7 @@ from carbonllm.errors import DataTableError, UnknownRegionError
 from carbonllm.tables import loader
 from carbonllm.tables.loader import find_zone, grid_table
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 COLUMNS = ["zone", "aliases", "name", "kind", "grid_zone", "intensity_g_per_kwh", "year", "source"]
 KIND_ORDER = ["world", "country", "subregion", "cloud"]
 
