@@ -6,6 +6,19 @@
 
 The public names below are imported on first use, so ``import carbonllm`` (and the CLI's start)
 stays fast and never pulls in pandas, codecarbon or pynvml.
+
+Layout (docs/architecture.md); each part imports only the ones listed before it:
+
+- ``errors``, ``units``, ``quantities``, ``names``, ``settings``, ``_version``: foundations, no I/O
+  but the config file.
+- ``tables/``: the shipped data tables (hardware, grid intensity, MFU defaults) and their loader.
+- ``flops/``: the FLOP model: architectures, per-layer counts, presets, Hugging Face config.json.
+- ``estimator/``: the pure calculator, defaults, ``estimate()``, ``compare()``, ``plan_budget()``.
+- ``measure/``: sensors (NVML, RAPL, modelled CPU/RAM), sampler, ``track()``, run files.
+- ``report/``: ReportData and its renderings (model card, Markdown, LaTeX), inputs, codecarbon CSV,
+  plots.
+- ``integrations/``: Hugging Face Trainer and Lightning callbacks.
+- ``cli/``: one module per command.
 """
 
 from __future__ import annotations

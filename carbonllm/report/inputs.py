@@ -55,7 +55,7 @@ def _read_json(path: Path) -> Any:
 
 
 def _summary_dict(summary: Any) -> dict[str, Any]:
-    """A :class:`~carbonllm.measure.runfiles.RunSummary` as the dict ``from_run_summary`` reads."""
+    """A :class:`~carbonllm.measure.records.RunSummary` as the dict ``from_run_summary`` reads."""
     return dict(summary.model_dump(mode="json"))
 
 
