@@ -11,7 +11,7 @@ from carbonllm.errors import InputError
 from carbonllm.estimator.resolve import estimate
 from carbonllm.report.data import from_estimate, from_run_summary
 from carbonllm.report.statement import render_latex, render_markdown, render_model_card
-from tests.helpers import run_summary
+from helpers import run_summary
 
 
 def _dual():
