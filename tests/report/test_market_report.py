@@ -6,12 +6,12 @@ import json
 
 import pytest
 import yaml
+from helpers import run_summary
 
 from carbonllm.errors import InputError
 from carbonllm.estimator.resolve import estimate
 from carbonllm.report.data import from_estimate, from_run_summary
 from carbonllm.report.statement import render_latex, render_markdown, render_model_card
-from helpers import run_summary
 
 
 def _dual():
