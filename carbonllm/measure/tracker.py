@@ -132,7 +132,7 @@ class Tracker:
         self._tokens = 0.0
         self._steps = 0.0
         self._windows: list[Measurement] = []
-        self._notes: list[str] = []
+        self._notes: list[str] = [config.intensity_note] if config.intensity_note else []
         self._estimate: EstimateComparison | None = None
         self._estimate_tried = False
         self._started_unix: float | None = None
