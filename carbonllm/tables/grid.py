@@ -69,6 +69,8 @@ class GridZone(BaseModel):
         notes = []
         if used != LIFECYCLE and basis == LIFECYCLE:
             notes.append(f"{self.zone} has no lifecycle figure: using its {used} value ({self.method})")
-        if self.quality:
-            notes.append(f"{self.zone}: {self.quality}")
+        if basis != LIFECYCLE and self.zone.startswith("gcp:"):
+            notes.append(f"{self.zone}: the direct value is Google's hourly operational figure for the region")
+        if self.quality and not (basis != LIFECYCLE and self.basis != LIFECYCLE):
+            notes.append(f"{self.zone}: {self.quality}")  # a basis note is moot once direct is asked for
         return "; ".join(notes) or None

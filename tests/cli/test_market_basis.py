@@ -105,3 +105,16 @@ def test_regions_shows_basis_and_quality(run_cli, monkeypatch):
     table = run_cli("regions", "US-VA", "--basis")
     assert table.exit_code == 0
     assert "direct_combustion" in table.stdout and "eGRID combustion-only" in table.stdout
+
+
+def test_basis_notes_follow_the_basis_asked_for():
+    from carbonllm.tables.loader import find_zone
+
+    california = find_zone("US-CA")
+    assert "has no lifecycle figure" in (california.basis_note("lifecycle") or "")
+    assert california.basis_note("direct") is None  # direct asked, direct given: nothing to say
+    assert california.intensity_for("direct") == (179.1, "direct_combustion")
+    google = find_zone("gcp:us-east1").basis_note("direct")
+    assert google is not None and "Google's hourly operational figure" in google
+    assert find_zone("FRA").basis_note("lifecycle") is None
+    assert find_zone("CN-SC").intensity_for("direct") == (156.4, "co2_direct")
