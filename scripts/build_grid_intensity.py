@@ -43,7 +43,7 @@ from typing import Any
 import pycountry
 
 from carbonllm.names import normalize
-from carbonllm.units import G_PER_KG, KWH_PER_MWH
+from carbonllm.units import KWH_PER_MWH
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -52,23 +52,33 @@ from grid_sources import (  # noqa: E402  (the sibling module; scripts/ is not a
     AWS_REGIONS,
     AZURE_LOCATION_SOURCE,
     AZURE_REGIONS,
-    CANADA_FOSSIL_KG_PER_KWH,
+    CANADA_MIX_SOURCES,
+    COUNTRY_MIX_SOURCES,
+    DIRECT_G_PER_KWH,
+    ELECTRICITYMAPS_SOURCE,
+    EMBER_SOURCE,
+    FACTORS_SOURCE,
     G_PER_LB,
-    GCP_COUNTRY_OVERRIDES,
-    GCP_DATA_YEAR,
+    GCP_2024_SOURCE,
+    GCP_2024_YEAR,
     GCP_GRID_ZONES,
     GCP_REGION_FIXES,
     GCP_SOURCE_URL,
-    GCP_YEAR_FINGERPRINT,
+    IMPLAUSIBLE_RATIO,
+    LIFECYCLE_G_PER_KWH,
     MIX_FACTOR_KEYS,
     SUBREGION_PARENTS,
-    WORLD_AVERAGE_G_PER_KWH,
-    WORLD_AVERAGE_SOURCE_URL,
-    WORLD_AVERAGE_YEAR,
+    TINY_GENERATION_TWH,
+    US_BALANCING_AREA_STATES,
 )
 
 DEFAULT_OUTPUT = REPO_ROOT / "data" / "grid_intensity.csv"
-COLUMNS = ("zone", "aliases", "name", "kind", "grid_zone", "intensity_g_per_kwh", "year", "source")
+INPUTS = REPO_ROOT / "data" / "grid_inputs"
+COLUMNS = ("zone", "aliases", "name", "kind", "grid_zone", "intensity_g_per_kwh", "basis", "gases",
+           "year", "direct_g_per_kwh", "method", "quality", "source")
+
+#: The bases a row's ``intensity_g_per_kwh`` may be on (carbonllm.tables.grid.BASES).
+LIFECYCLE, DIRECT, CO2_DIRECT = "lifecycle", "direct_combustion", "co2_direct"
 
 
 class BuildError(Exception):
@@ -85,6 +95,11 @@ class Row:
     source: str
     aliases: list[str] = field(default_factory=list)
     grid_zone: str = ""
+    basis: str = LIFECYCLE
+    gases: str = "CO2e"
+    direct_g_per_kwh: float | None = None
+    method: str = ""
+    quality: str = ""
     country: str = ""  # ISO alpha-3 of the country the zone lies in (not written)
 
     def as_csv(self) -> dict[str, str]:
@@ -95,7 +110,12 @@ class Row:
             "kind": self.kind,
             "grid_zone": self.grid_zone,
             "intensity_g_per_kwh": f"{self.intensity_g_per_kwh:.1f}",
+            "basis": self.basis,
+            "gases": self.gases,
             "year": str(self.year),
+            "direct_g_per_kwh": "" if self.direct_g_per_kwh is None else f"{self.direct_g_per_kwh:.1f}",
+            "method": self.method,
+            "quality": self.quality,
             "source": self.source,
         }
 
@@ -114,8 +134,10 @@ class Table:
             holder = self._claimed.get(normalize(key))
             if holder is not None and holder != row.zone:
                 raise BuildError(f"{label} {key!r} of {row.zone} is already taken by {holder}")
-        if ";" in row.name or not row.source.strip():
-            raise BuildError(f"{row.zone}: name contains ';' or source is empty")
+        if ";" in row.name or not row.source.strip() or not row.method.strip():
+            raise BuildError(f"{row.zone}: name contains ';' or source or method is empty")
+        if row.basis not in (LIFECYCLE, DIRECT, CO2_DIRECT):
+            raise BuildError(f"{row.zone}: unknown basis {row.basis!r}")
         kept: list[str] = []
         own = {normalize(row.zone), normalize(row.name)}
         for alias in row.aliases:
@@ -179,36 +201,63 @@ IMPACT = "cloud/impact.csv"
 # --- world and countries ---------------------------------------------------------------------
 
 
-def world_row(cc: CodecarbonData) -> Row:
-    """codecarbon's ``world_average``, checked against the figure whose year is pinned above."""
-    per_source = cc.json(PER_SOURCE)
-    figure, url = float(per_source["world_average"]), per_source.get("world_average_source", "")
-    if (figure, url) != (WORLD_AVERAGE_G_PER_KWH, WORLD_AVERAGE_SOURCE_URL):
-        raise BuildError(
-            f"codecarbon's world_average is now {figure} from {url!r}; check its year and update "
-            "WORLD_AVERAGE_* in this script"
-        )
+def read_inputs_csv(name: str) -> list[dict[str, str]]:
+    """A vendored input under data/grid_inputs/ (see its README.md for where each came from)."""
+    path = INPUTS / name
+    if not path.is_file():
+        raise BuildError(f"vendored input {path.relative_to(REPO_ROOT)} is missing")
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def read_ember() -> dict[str, tuple[float, int]]:
+    """Ember's latest lifecycle figure per ISO alpha-3 code (and ``World``): (g/kWh, year)."""
+    ember = {}
+    for record in read_inputs_csv("ember_yearly_latest.csv"):
+        ember[record["country_code"]] = (float(record["emissions_intensity_gco2_per_kwh"]),
+                                         int(record["year"]))
+    return ember
+
+
+def world_row(ember: dict[str, tuple[float, int]]) -> Row:
+    """Ember's World figure (lifecycle gCO2e/kWh of generation, latest year)."""
+    figure, year = ember["World"]
     return Row(
-        zone="world",
-        name="World",
-        kind="world",
-        aliases=["global", "world average"],
-        intensity_g_per_kwh=figure,
-        year=WORLD_AVERAGE_YEAR,
-        source=(
-            f"IEA, Global Energy & CO2 Status Report 2019: world average CO2 intensity of "
-            f"electricity generation in {WORLD_AVERAGE_YEAR} ({url}); world_average "
-            f"{cc.via(PER_SOURCE)}"
-        ),
+        zone="world", name="World", kind="world", aliases=["global", "world average"],
+        intensity_g_per_kwh=round(figure, 1), year=year,
+        method="Ember's World total: lifecycle gCO2e per kWh generated, as published",
+        source=f"{EMBER_SOURCE}: World, {year}",
     )
 
 
-def mix_intensity_g_per_kwh(entry: dict[str, Any], factors: dict[str, Any]) -> float:
-    """Generation-weighted lifecycle intensity of a country's mix.
+def mix_factor_g_per_kwh(shares: dict[str, float], factors: dict[str, float]) -> float:
+    """Generation-weighted factor of a mix: Σ_source (share_source / Σ shares) × factor_source.
 
-    intensity = Σ_source (TWh_source / TWh_total) × factor_source, factors in gCO2e/kWh from
-    codecarbon's carbon_intensity_per_source.json (IPCC/WNA lifecycle medians). Used only where
-    codecarbon's ``carbon_intensity`` is 0; fails unless the listed sources cover the total.
+    ``shares`` maps factor keys (coal, gas, …) to generation in any one unit (TWh or %); the
+    factors are IPCC AR5 WG3 Annex III medians (LIFECYCLE_G_PER_KWH / DIRECT_G_PER_KWH).
+    """
+    total = sum(shares.values())
+    if total <= 0:
+        raise BuildError("a generation mix sums to zero")
+    return sum(share / total * factors[key] for key, share in shares.items())
+
+
+def country_mix(entry: dict[str, Any]) -> dict[str, float] | None:
+    """A country's generation by factor key (TWh), or None unless the listed sources cover
+    codecarbon's ``total_TWh`` to 1%."""
+    shares: dict[str, float] = {}
+    for column, key in COUNTRY_MIX_SOURCES.items():
+        shares[key] = shares.get(key, 0.0) + float(entry.get(column) or 0.0)
+    total = float(entry["total_TWh"])
+    if total <= 0 or abs(sum(shares.values()) - total) > 0.01 * total:
+        return None
+    return shares
+
+
+def mix_intensity_g_per_kwh(entry: dict[str, Any], factors: dict[str, Any]) -> float:
+    """Generation-weighted lifecycle intensity of a country's mix with codecarbon's per-source
+    factors (carbon_intensity_per_source.json), for the one case where codecarbon's
+    ``carbon_intensity`` is 0; fails unless the listed sources cover the total.
     """
     total_twh = float(entry["total_TWh"])
     covered_twh = sum(float(entry.get(column, 0.0)) for column in MIX_FACTOR_KEYS)
@@ -236,37 +285,74 @@ def country_names(alpha3: str, codecarbon_name: str) -> tuple[str, list[str]]:
     return codecarbon_name, aliases
 
 
-def add_countries(table: Table, cc: CodecarbonData) -> None:
-    mix = cc.json(GLOBAL_MIX)
+def country_quality(owid: float, mix: dict[str, float] | None, mix_year: int) -> str:
+    """A note where the upstream series is implausible for the country's own mix, or rests on
+    tiny generation (thresholds IMPLAUSIBLE_RATIO and TINY_GENERATION_TWH). ``owid`` is the OWID
+    figure of the mix's own year, so a change of mix between years is not mistaken for an
+    error."""
+    if mix is None:
+        return ""
+    total = sum(mix.values())
+    if total < TINY_GENERATION_TWH:
+        return (f"low confidence: rests on {total:g} TWh of generation ({mix_year}), so the figure "
+                f"is a rounding artefact")
+    implied = mix_factor_g_per_kwh(mix, LIFECYCLE_G_PER_KWH)
+    if owid > IMPLAUSIBLE_RATIO * implied:
+        return (f"implausible upstream series: its {mix_year} figure {owid:.0f} g/kWh is "
+                f"{owid / implied:.1f}x the {implied:.0f} g/kWh its own {mix_year} generation mix "
+                f"implies with IPCC AR5 lifecycle factors")
+    return ""
+
+
+def add_countries(table: Table, cc: CodecarbonData, ember: dict[str, tuple[float, int]]) -> None:
+    """Ember's latest lifecycle figure where Ember has the country, else the OWID figure that
+    codecarbon ships; the direct value from codecarbon's OWID generation mix × AR5 direct
+    factors."""
+    mix_data = cc.json(GLOBAL_MIX)
     factors = cc.json(PER_SOURCE)
-    for alpha3 in sorted(mix):
-        entry = mix[alpha3]
+    for alpha3 in sorted(mix_data):
+        entry = mix_data[alpha3]
         if entry.get("iso_code") != alpha3:
             raise BuildError(f"{GLOBAL_MIX}: key {alpha3} holds iso_code {entry.get('iso_code')}")
         name, aliases = country_names(alpha3, entry["country_name"])
-        year = int(entry["year"])
+        mix_year = int(entry["year"])
+        mix = country_mix(entry)
         dataset = (
             f"Our World in Data energy dataset (carbon_intensity_elec: lifecycle gCO2e/kWh of "
-            f"electricity generation, from Ember and the Energy Institute), {year}"
+            f"electricity generation, from Ember and the Energy Institute), {mix_year}"
         )
-        intensity = float(entry["carbon_intensity"])
-        if intensity > 0:
+        if alpha3 in ember and ember[alpha3][0] > 0:
+            intensity, year = ember[alpha3]
+            method = "Ember's lifecycle figure for the country's generation, latest year published"
+            source = f"{EMBER_SOURCE}: {alpha3}, {year}"
+        elif float(entry["carbon_intensity"]) > 0:
+            intensity, year = float(entry["carbon_intensity"]), mix_year
+            method = ("OWID lifecycle figure for the country's generation (Ember has no figure "
+                      "for it)")
             source = f"{dataset}, {cc.via(GLOBAL_MIX)}"
         else:
             # A zero intensity would make every estimate there zero; rebuild it from the mix.
-            intensity = mix_intensity_g_per_kwh(entry, factors)
+            intensity, year = mix_intensity_g_per_kwh(entry, factors), mix_year
             parts = ", ".join(
                 f"{key} {entry[column]} TWh at {factors[key]} g/kWh"
                 for column, key in MIX_FACTOR_KEYS.items() if entry.get(column)
             )
+            method = ("lifecycle, recomputed from the generation mix because every published "
+                      "figure is 0")
             source = (
                 f"{dataset} generation mix ({entry['total_TWh']} TWh) {cc.via(GLOBAL_MIX)}, whose "
                 f"carbon_intensity is 0; recomputed here from that mix ({parts}) with the "
                 f"lifecycle factors per source {cc.via(PER_SOURCE)}"
             )
+        direct = None
+        if mix is not None:
+            direct = mix_factor_g_per_kwh(mix, DIRECT_G_PER_KWH)
+            method += f"; direct = its {mix_year} OWID generation mix x IPCC AR5 direct factors"
+            source += f". Direct: OWID {mix_year} mix {cc.via(GLOBAL_MIX)} x {FACTORS_SOURCE}"
         table.add(Row(zone=alpha3, name=name, kind="country", aliases=aliases,
                       intensity_g_per_kwh=round(intensity, 1), year=year, source=source,
-                      country=alpha3))
+                      method=method, direct_g_per_kwh=None if direct is None else round(direct, 1),
+                      quality=country_quality(float(entry["carbon_intensity"]), mix, mix_year), country=alpha3))
 
 
 # --- subregions ------------------------------------------------------------------------------
@@ -284,7 +370,7 @@ def _subdivision(code: str) -> Any:
 
 
 def _subregion_row(table: Table, code: str, place: str, country_alpha3: str, extra: Iterable[str],
-                   intensity: float, year: int, source: str) -> Row:
+                   intensity: float, year: int, source: str, **labels: Any) -> Row:
     """A subregion row: ``US-CA``, name ``California (United States)``, aliases ``US California``,
     the bare place name (dropped by Table.add if a country already holds it) and ``extra``."""
     country = table.zone(country_alpha3)
@@ -298,6 +384,7 @@ def _subregion_row(table: Table, code: str, place: str, country_alpha3: str, ext
         year=year,
         source=source,
         country=country_alpha3,
+        **labels,
     )
 
 
@@ -321,27 +408,31 @@ def add_us_states(table: Table, cc: CodecarbonData) -> None:
             f"US {meta['name']} (field {meta['field']}), {year}: {lb_per_mwh} lb/MWh "
             f"converted at {G_PER_LB} g/lb, {cc.via(USA)}"
         )
-        table.add(_subregion_row(table, code, place, "USA", (), intensity, year, source))
+        table.add(_subregion_row(
+            table, code, place, "USA", (), intensity, year, source, basis=DIRECT,
+            direct_g_per_kwh=round(intensity, 1),
+            method=("eGRID combustion-only CO2e: kept on its own basis because no state generation "
+                    "mix is vendored to compute a lifecycle value"),
+            quality=("direct-combustion basis (EPA eGRID), not lifecycle: lifecycle values run "
+                     "about 5-30% higher (e.g. Virginia ~306 vs 244.8 g/kWh)"),
+        ))
 
 
-def canada_intensity_g_per_kwh(mix_percent: dict[str, float]) -> float:
-    """A province's intensity from its generation mix, exactly as codecarbon computes it.
-
-    Reproduces ``Emissions._region_energy_mix_to_emissions_rate`` (codecarbon/core/emissions.py,
-    codecarbon 3.3.2): intensity = Σ_fossil (share_source / total) × factor_source, with the
-    coal, petroleum and natural-gas factors of CANADA_FOSSIL_KG_PER_KWH (energy-usage package)
-    and every non-fossil source (hydro, nuclear, wind, solar, biomass, tidal, other) at 0.
-    Dividing by the file's ``total`` (99.8–100.2) rather than 100 renormalises rounded shares.
-    """
-    total = float(mix_percent["total"])
-    kg_per_kwh = sum(
-        float(mix_percent[source]) / total * factor  # share of generation × fuel factor
-        for source, factor in CANADA_FOSSIL_KG_PER_KWH.items()
-    )
-    return kg_per_kwh * G_PER_KG
+def canada_shares(mix_percent: dict[str, float]) -> dict[str, float]:
+    """A province's generation shares (%) by factor key (coal, gas, …)."""
+    unknown = sorted(set(mix_percent) - set(CANADA_MIX_SOURCES) - {"total"})
+    if unknown:
+        raise BuildError(f"{CANADA}: sources {unknown} have no factor")
+    shares: dict[str, float] = {}
+    for column, key in CANADA_MIX_SOURCES.items():
+        shares[key] = shares.get(key, 0.0) + float(mix_percent.get(column, 0.0))
+    return shares
 
 
 def add_canadian_provinces(table: Table, cc: CodecarbonData) -> None:
+    """Lifecycle = the province's generation mix × IPCC AR5 lifecycle medians; direct = the same
+    mix × AR5 direct factors (codecarbon counts fossil fuels only, at US factors, and hydro at 0,
+    which puts Quebec at 3.9 g/kWh and Alberta at 627.7)."""
     data = cc.json(CANADA)
     year = int(Path(CANADA).parent.name)  # the file states no year; codecarbon files it under 2023/
     provinces = {_ascii(s.name).lower(): s for s in pycountry.subdivisions.get(country_code="CA")}
@@ -350,16 +441,19 @@ def add_canadian_provinces(table: Table, cc: CodecarbonData) -> None:
         subdivision = provinces.get(key)
         if subdivision is None:
             raise BuildError(f"{CANADA}: no ISO 3166-2:CA subdivision named {key!r}")
-        intensity = canada_intensity_g_per_kwh(mix)
-        shares = ", ".join(f"{s} {mix[s]}%" for s in CANADA_FOSSIL_KG_PER_KWH)
+        shares = canada_shares(mix)
+        lifecycle = mix_factor_g_per_kwh(shares, LIFECYCLE_G_PER_KWH)
+        direct = mix_factor_g_per_kwh(shares, DIRECT_G_PER_KWH)
+        listed = ", ".join(f"{s} {mix[s]}%" for s in CANADA_MIX_SOURCES if mix.get(s))
         source = (
             f"Provincial generation mix {cc.via(CANADA)} (the file names no publisher; year from "
-            f"its 2023 folder): {shares}, converted as codecarbon's "
-            f"Emissions._region_energy_mix_to_emissions_rate does (coal 995.7, petroleum 816.7, "
-            f"natural gas 743.8 gCO2/kWh from the energy-usage package; other sources 0)"
+            f"its 2023 folder): {listed}; x {FACTORS_SOURCE}"
         )
-        rows.append(_subregion_row(table, subdivision.code, subdivision.name, "CAN", (),
-                                   intensity, year, source))
+        rows.append(_subregion_row(
+            table, subdivision.code, subdivision.name, "CAN", (), lifecycle, year, source,
+            direct_g_per_kwh=round(direct, 1),
+            method="generation mix x IPCC AR5 lifecycle medians (direct: x AR5 direct factors)",
+        ))
     for row in sorted(rows, key=lambda r: r.zone):
         table.add(row)
 
@@ -376,8 +470,15 @@ def add_chinese_provinces(table: Table, cc: CodecarbonData) -> None:
         source = (
             f"{meta['source']} CO2 only (not CO2e), location-based. {cc.via(CHINA)}"
         )
-        table.add(_subregion_row(table, code, place, "CHN", entry.get("names", ()),
-                                 float(entry["emission_factor"]), int(entry["year"]), source))
+        factor = float(entry["emission_factor"])
+        table.add(_subregion_row(
+            table, code, place, "CHN", entry.get("names", ()), factor, int(entry["year"]), source,
+            basis=CO2_DIRECT, gases="CO2", direct_g_per_kwh=round(factor, 1),
+            method=("MEE provincial CO2 factor kept on its own basis: the source gives no "
+                    "provincial generation mix to compute a lifecycle value"),
+            quality=("CO2-only direct factor (China MEE), not lifecycle CO2e: lifecycle values "
+                     "are higher"),
+        ))
 
 
 def add_nordic_zones(table: Table, cc: CodecarbonData) -> None:
@@ -403,49 +504,63 @@ def add_nordic_zones(table: Table, cc: CodecarbonData) -> None:
             source += f" {entry['note']}"
         table.add(Row(zone=zone, name=display, kind="subregion", aliases=aliases,
                       intensity_g_per_kwh=round(float(entry["emission_factor"]), 1),
-                      year=int(entry["year"]), source=source, country=country.alpha_3))
+                      year=int(entry["year"]), source=source, country=country.alpha_3,
+                      method=("codecarbon's per-source lifecycle factors x the bidding zone's "
+                              "generation (ENTSO-E), as published")))
+
+
+def add_us_balancing_areas(table: Table) -> None:
+    """US balancing areas that cloud regions draw from (Electricity Maps 2024, lifecycle)."""
+    for record in read_inputs_csv("electricitymaps_yearly_2024_us.csv"):
+        code = record["zone"]
+        state = table.zone(f"US-{US_BALANCING_AREA_STATES[code]}")
+        figure, year = float(record["carbon_intensity_gco2eq_per_kwh"]), int(record["year"])
+        table.add(Row(
+            zone=code, name=f"{record['zone_name']} (balancing area, United States)",
+            kind="subregion", aliases=[code.removeprefix("US-")], intensity_g_per_kwh=figure,
+            year=year, country="USA",
+            method=("Electricity Maps yearly average: lifecycle, consumption-based (imports "
+                    "flow-traced), as published"),
+            source=f"{ELECTRICITYMAPS_SOURCE}: {code}, {year}; filed beside {state.name}",
+        ))
 
 
 # --- cloud regions ---------------------------------------------------------------------------
 
 
-def add_gcp_regions(table: Table, cc: CodecarbonData) -> None:
-    """intensity = Google's published figure for the region (impact.csv); grid_zone = the grid
-    it sits on (GCP_GRID_ZONES)."""
-    with cc.path(IMPACT).open(encoding="utf-8-sig", newline="") as f:
-        records = list(csv.DictReader(f))
-    others = sorted({r["provider"] for r in records} - {"gcp"})
-    if others:
-        raise BuildError(f"{IMPACT} now has {others} rows: decide how to treat them here")
-    figures = {GCP_REGION_FIXES.get(r["region"], r["region"]): r for r in records}
-    unmapped = sorted(set(figures) ^ set(GCP_GRID_ZONES))
+def add_gcp_regions(table: Table) -> None:
+    """Google Cloud regions from Google's 2024 file. intensity = the lifecycle figure of the grid
+    zone the region sits on (GCP_GRID_ZONES), so that every default row is on one basis; direct =
+    Google's own 2024 figure for the region (hourly operational emissions of its grid)."""
+    records = {r["Google Cloud Region"]: r for r in read_inputs_csv("gcp_region_carbon_2024.csv")}
+    unmapped = sorted(set(records) ^ set(GCP_GRID_ZONES))
     if unmapped:
-        raise BuildError(f"GCP regions not in both impact.csv and GCP_GRID_ZONES: {unmapped}")
-    for region, expected in GCP_YEAR_FINGERPRINT.items():
-        if float(figures[region]["impact"]) != expected:
-            raise BuildError(f"{IMPACT} no longer holds Google's {GCP_DATA_YEAR} figures")
-    for region, record in figures.items():
+        raise BuildError(f"GCP regions not in both the 2024 file and GCP_GRID_ZONES: {unmapped}")
+    misspelt = {right: wrong for wrong, right in GCP_REGION_FIXES.items()}
+    for region, record in records.items():
         grid = table.zone(GCP_GRID_ZONES[region])
-        country = GCP_COUNTRY_OVERRIDES.get(region, record["countryIsoCode"])
-        if grid.country != country:
-            raise BuildError(f"gcp {region}: grid zone {grid.zone} is not in {country}")
-        place = ", ".join(p for p in (record["city"], record["state"], record["country_name"]) if p)
-        aliases = [f"gcp:{record['region']}"] if record["region"] != region else []
+        place = record["Location"]
+        google = float(record["Grid carbon intensity (gCO2eq / kWh)"])
+        aliases = [f"gcp:{misspelt[region]}"] if region in misspelt else []
         source = (
-            f"Google Cloud region carbon data, {GCP_DATA_YEAR} grid carbon intensity of {region} "
-            f"(Google's own published location-based figure for the region, not grid zone "
-            f"{grid.zone}'s figure; {GCP_SOURCE_URL}) {cc.via(IMPACT)}; region in {place}, on "
-            f"grid zone {grid.zone} ({grid.name})"
+            f"Grid zone {grid.zone} ({grid.name}), where Google places {region} ({place}): "
+            f"{grid.source}. Direct: {GCP_2024_SOURCE}, {region} {google:g} gCO2eq/kWh "
+            f"({GCP_SOURCE_URL})"
         )
-        table.add(Row(zone=f"gcp:{region}", name=f"Google Cloud {region} ({place})", kind="cloud",
-                      aliases=aliases, grid_zone=grid.zone,
-                      intensity_g_per_kwh=round(float(record["impact"]), 1),
-                      year=GCP_DATA_YEAR, source=source))
+        table.add(Row(
+            zone=f"gcp:{region}", name=f"Google Cloud {region} ({place})", kind="cloud",
+            aliases=aliases, grid_zone=grid.zone, intensity_g_per_kwh=grid.intensity_g_per_kwh,
+            year=grid.year, basis=grid.basis, gases=grid.gases, direct_g_per_kwh=google,
+            quality=grid.quality, source=source,
+            method=(f"grid zone {grid.zone}'s figure ({grid.method}); direct = Google's own "
+                    f"{GCP_2024_YEAR} hourly operational figure for the region"),
+        ))
 
 
 def add_grid_placed_regions(table: Table, provider: str, label: str, location_source: str,
                             regions: dict[str, tuple[str, str]]) -> None:
-    """intensity, year and source = those of the grid zone the region sits on."""
+    """intensity, basis, year, direct value and source = those of the grid zone the region
+    sits on."""
     for region, (location, grid_code) in regions.items():
         grid = table.zone(grid_code)
         source = (
@@ -456,6 +571,8 @@ def add_grid_placed_regions(table: Table, provider: str, label: str, location_so
         table.add(Row(zone=f"{provider}:{region}", name=f"{label} {region} ({location})",
                       kind="cloud", grid_zone=grid.zone,
                       intensity_g_per_kwh=grid.intensity_g_per_kwh, year=grid.year,
+                      basis=grid.basis, gases=grid.gases, direct_g_per_kwh=grid.direct_g_per_kwh,
+                      quality=grid.quality, method=f"grid zone {grid.zone}'s figure ({grid.method})",
                       source=source))
 
 
@@ -464,13 +581,15 @@ def add_grid_placed_regions(table: Table, provider: str, label: str, location_so
 
 def build(cc: CodecarbonData) -> Table:
     table = Table()
-    table.add(world_row(cc))
-    add_countries(table, cc)
+    ember = read_ember()
+    table.add(world_row(ember))
+    add_countries(table, cc, ember)
     add_us_states(table, cc)
     add_canadian_provinces(table, cc)
     add_chinese_provinces(table, cc)
     add_nordic_zones(table, cc)
-    add_gcp_regions(table, cc)
+    add_us_balancing_areas(table)
+    add_gcp_regions(table)
     add_grid_placed_regions(table, "aws", "AWS", AWS_LOCATION_SOURCE, AWS_REGIONS)
     add_grid_placed_regions(table, "azure", "Azure", AZURE_LOCATION_SOURCE, AZURE_REGIONS)
     return table
@@ -496,7 +615,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.exit(1, f"build_grid_intensity: {e}\n")
     write(table, args.output)
     counts = Counter(row.kind for row in table.rows)
-    print(f"wrote {len(table.rows)} rows to {args.output} from codecarbon {cc.version} data")
+    print(f"wrote {len(table.rows)} rows to {args.output} from codecarbon {cc.version} data and "
+          f"{INPUTS.relative_to(REPO_ROOT)}")
     for kind in ("world", "country", "subregion", "cloud"):
         print(f"  {kind:<10} {counts[kind]:>4}")
     for zone, alias, holder in table.dropped_aliases:

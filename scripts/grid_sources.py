@@ -12,22 +12,7 @@ from __future__ import annotations
 #: Agreement, 1959: 1 lb = 0.45359237 kg).
 G_PER_LB = 453.59237
 
-#: codecarbon's world average: IEA, Global Energy & CO2 Status Report 2019, which reports the
-#: world's average CO2 intensity of electricity generation for 2018 (475 gCO2/kWh). The JSON gives
-#: the figure and the report's URL but no data year, so the year is pinned here together with the
-#: figure it belongs to; the build fails if codecarbon changes either.
-WORLD_AVERAGE_G_PER_KWH = 475.0
-WORLD_AVERAGE_YEAR = 2018
-WORLD_AVERAGE_SOURCE_URL = (
-    "https://www.iea.org/reports/global-energy-co2-status-report-2019/emissions"
-)
-
-#: impact.csv names no data year for its Google Cloud figures. They equal, region for region,
-#: Google's "Grid carbon intensity (gCO2eq/kWh)" for 2023 (GoogleCloudPlatform/region-carbon-info,
-#: data/yearly/2023.csv; compared by hand when this script was written). A few of those 2023
-#: values are checked on every build so that a refreshed impact.csv cannot keep a stale year.
-GCP_DATA_YEAR = 2023
-GCP_YEAR_FINGERPRINT = {"us-central1": 430.0, "europe-west1": 122.0, "northamerica-northeast1": 2.0}
+#: Google's page for its per-region figures.
 GCP_SOURCE_URL = "https://cloud.google.com/sustainability/region-carbon"
 
 #: Region ids misspelt in codecarbon's impact.csv → the provider's real id (the misspelling is
@@ -40,6 +25,8 @@ GCP_REGION_FIXES = {"me-cenrtal1": "me-central1"}
 #: asia-east2 (Hong Kong) is listed under CHN in impact.csv but Hong Kong has its own grid and
 #: its own row (HKG).
 GCP_GRID_ZONES = {
+    "europe-north2": "SE3",  # Stockholm (Google 2024 file), bidding zone SE3
+    "northamerica-south1": "MEX",  # Queretaro, Mexico
     "africa-south1": "ZAF", "asia-east1": "TWN", "asia-east2": "HKG", "asia-northeast1": "JPN",
     "asia-northeast2": "JPN", "asia-northeast3": "KOR", "asia-south1": "IND", "asia-south2": "IND",
     "asia-southeast1": "SGP", "asia-southeast2": "IDN", "australia-southeast1": "AUS",
@@ -49,17 +36,20 @@ GCP_GRID_ZONES = {
     "europe-west10": "DEU", "europe-west12": "ITA", "me-central1": "QAT", "me-central2": "SAU",
     "me-west1": "ISR", "northamerica-northeast1": "CA-QC", "northamerica-northeast2": "CA-ON",
     "southamerica-east1": "BRA", "southamerica-west1": "CHL",
-    "us-central1": "US-IA",  # Council Bluffs, Iowa
-    "us-east1": "US-SC",  # Moncks Corner, South Carolina
-    "us-east4": "US-VA",  # Ashburn, Northern Virginia
-    "us-east5": "US-OH",  # Columbus, Ohio
-    "us-south1": "US-TX",  # Dallas, Texas
-    "us-west1": "US-OR",  # The Dalles, Oregon
-    "us-west2": "US-CA",  # Los Angeles, California
-    "us-west3": "US-UT",  # Salt Lake City, Utah
-    "us-west4": "US-NV",  # Las Vegas, Nevada
+    # US regions sit on the balancing area (Electricity Maps zone) that serves their documented
+    # city, where one area serves it all; else on the state.
+    "us-central1": "US-MIDW-MISO",  # Council Bluffs, Iowa: MidAmerican Energy, in MISO
+    "us-central2": "US-CENT-SWPP",  # Pryor, Oklahoma: GRDA, in the Southwest Power Pool
+    "us-east1": "US-CAR-SC",  # Moncks Corner, South Carolina: Santee Cooper's own area
+    "us-east2": "US-SE-SOCO",  # Georgia: Georgia Power, in the Southern Company area
+    "us-east4": "US-MIDA-PJM",  # Ashburn, Northern Virginia: Dominion, in PJM
+    "us-east5": "US-MIDA-PJM",  # Columbus, Ohio: AEP Ohio, in PJM
+    "us-south1": "US-TEX-ERCO",  # Dallas, Texas: ERCOT
+    "us-west1": "US-NW-BPAT",  # The Dalles, Oregon: Northern Wasco PUD, in BPA's area
+    "us-west2": "US-CA",  # Los Angeles, California: utility not documented, so the state
+    "us-west3": "US-NW-PACE",  # Salt Lake City, Utah: Rocky Mountain Power (PacifiCorp East)
+    "us-west4": "US-NW-NEVP",  # Las Vegas, Nevada: NV Energy
 }
-GCP_COUNTRY_OVERRIDES = {"asia-east2": "HKG"}
 
 #: AWS and Azure publish no per-region grid intensity (codecarbon says as much and falls back to
 #: the country). Region → (location as the provider documents it, grid zone), by the same rule
@@ -69,8 +59,11 @@ AWS_LOCATION_SOURCE = (
     "AWS Regions and Availability Zones documentation (docs.aws.amazon.com/global-infrastructure)"
 )
 AWS_REGIONS = {
-    "us-east-1": ("US East, N. Virginia", "US-VA"),
-    "us-east-2": ("US East, Ohio", "US-OH"),
+    # N. Virginia and Ohio lie wholly in PJM's balancing area; other US regions name only a
+    # state served by several areas, so they stay on the state.
+    "us-east-1": ("US East, N. Virginia", "US-MIDA-PJM"),
+    "us-east-2": ("US East, Ohio", "US-MIDA-PJM"),
+    "mx-central-1": ("Mexico, Central (Queretaro)", "MEX"),
     "us-west-1": ("US West, N. California", "US-CA"),
     "us-west-2": ("US West, Oregon", "US-OR"),
     "ca-central-1": ("Canada Central, Montreal", "CA-QC"),
@@ -98,6 +91,8 @@ AWS_REGIONS = {
     "ap-southeast-2": ("Asia Pacific, Sydney", "AUS"),
     "ap-southeast-3": ("Asia Pacific, Jakarta", "IDN"),
     "ap-southeast-4": ("Asia Pacific, Melbourne", "AUS"),
+    "ap-southeast-5": ("Asia Pacific, Malaysia", "MYS"),
+    "ap-southeast-7": ("Asia Pacific, Thailand", "THA"),
     "cn-north-1": ("China, Beijing", "CN-BJ"),
     "cn-northwest-1": ("China, Ningxia", "CN-NX"),
 }
@@ -105,11 +100,11 @@ AZURE_LOCATION_SOURCE = (
     "Microsoft Learn, Azure regions list (learn.microsoft.com/azure/reliability/regions-list)"
 )
 AZURE_REGIONS = {
-    "eastus": ("East US, Virginia", "US-VA"),
-    "eastus2": ("East US 2, Virginia", "US-VA"),
-    "centralus": ("Central US, Iowa", "US-IA"),
-    "northcentralus": ("North Central US, Illinois", "US-IL"),
-    "southcentralus": ("South Central US, Texas", "US-TX"),
+    "eastus": ("East US, Virginia", "US-MIDA-PJM"),  # Virginia's data centres: PJM
+    "eastus2": ("East US 2, Virginia", "US-MIDA-PJM"),
+    "centralus": ("Central US, Iowa", "US-MIDW-MISO"),  # Des Moines: MidAmerican, in MISO
+    "northcentralus": ("North Central US, Illinois", "US-MIDA-PJM"),  # Chicago: ComEd, in PJM
+    "southcentralus": ("South Central US, Texas", "US-TEX-ERCO"),  # San Antonio: ERCOT
     "westus": ("West US, California", "US-CA"),
     "westus2": ("West US 2, Washington", "US-WA"),
     "westus3": ("West US 3, Arizona", "US-AZ"),
@@ -142,16 +137,27 @@ AZURE_REGIONS = {
     "southafricanorth": ("South Africa North, Johannesburg", "ZAF"),
     "uaenorth": ("UAE North, Dubai", "ARE"),
     "qatarcentral": ("Qatar Central, Doha", "QAT"),
-}
-
-#: codecarbon's factors for Canadian provincial mixes, in kg/kWh, as in
-#: codecarbon/core/emissions.py, ``Emissions._region_energy_mix_to_emissions_rate`` (codecarbon
-#: 3.3.2), which cites github.com/responsibleproblemsolving/energy-usage#conversion-to-co2.
-#: Every other source in the mix (hydro, nuclear, wind, solar, biomass, tidal, other) counts 0.
-CANADA_FOSSIL_KG_PER_KWH = {
-    "coal": 0.995725971,
-    "petroleum": 0.8166885263,
-    "naturalGas": 0.7438415916,
+    # Regions added December 2026 (Microsoft Learn regions list, physical location):
+    "australiacentral": ("Australia Central, Canberra", "AUS"),
+    "australiacentral2": ("Australia Central 2, Canberra", "AUS"),
+    "francesouth": ("France South, Marseille", "FRA"),
+    "germanynorth": ("Germany North, Berlin", "DEU"),
+    "norwaywest": ("Norway West, Stavanger", "NO2"),
+    "switzerlandwest": ("Switzerland West, Geneva", "CHE"),
+    "uaecentral": ("UAE Central, Abu Dhabi", "ARE"),
+    "southafricawest": ("South Africa West, Cape Town", "ZAF"),
+    "westindia": ("West India, Mumbai", "IND"),
+    "jioindiawest": ("Jio India West, Jamnagar", "IND"),
+    "jioindiacentral": ("Jio India Central, Nagpur", "IND"),
+    "brazilsoutheast": ("Brazil Southeast, Rio de Janeiro", "BRA"),
+    "israelcentral": ("Israel Central, Israel", "ISR"),
+    "mexicocentral": ("Mexico Central, Queretaro", "MEX"),
+    "newzealandnorth": ("New Zealand North, Auckland", "NZL"),
+    "austriaeast": ("Austria East, Vienna", "AUT"),
+    "belgiumcentral": ("Belgium Central, Brussels", "BEL"),
+    "chilecentral": ("Chile Central, Santiago", "CHL"),
+    "indonesiacentral": ("Indonesia Central, Jakarta", "IDN"),
+    "malaysiawest": ("Malaysia West, Kuala Lumpur", "MYS"),
 }
 
 #: Columns of global_energy_mix.json → keys of carbon_intensity_per_source.json, for the one
@@ -166,3 +172,92 @@ MIX_FACTOR_KEYS = {
 #: ISO 3166-1 alpha-2 of the countries split into subregions here, for the ``US California``
 #: style alias.
 SUBREGION_PARENTS = {"USA": "US", "CAN": "CA", "CHN": "CN"}
+
+
+# --- one basis: lifecycle (issue 10) -----------------------------------------------------------
+
+#: Lifecycle emission factors per generation source, gCO2e per kWh generated: IPCC AR5 WG3
+#: Annex III (Schlömer et al. 2014), Table A.III.2, median lifecycle values (coal PC 820, gas
+#: combined cycle 490, biomass dedicated 230, geothermal 38, hydropower 24, nuclear 12, solar PV
+#: utility 48 / rooftop 41 → 45 as the mean used by Electricity Maps, wind onshore 11, ocean
+#: (tidal and wave) 17); oil 650 is not in AR5 and is the Electricity Maps default (citing
+#: EIA/BEIS and UK POST); "other"/unknown 700 as Electricity Maps' config/defaults.yaml. This is
+#: the factor set Electricity Maps publishes in config/defaults.yaml, and the basis of the
+#: OWID/Ember country figures (Ember uses the same AR5 medians).
+LIFECYCLE_G_PER_KWH = {
+    "coal": 820.0, "gas": 490.0, "oil": 650.0, "nuclear": 12.0, "hydro": 24.0, "wind": 11.0,
+    "solar": 45.0, "biomass": 230.0, "geothermal": 38.0, "ocean": 17.0, "other": 700.0,
+}
+#: Direct (combustion-only) factors, gCO2/kWh: IPCC AR5 WG3 Annex III Table A.III.2 direct
+#: emissions (coal PC 760, gas combined cycle 370); oil 406 is the Electricity Maps direct default;
+#: every non-combustion source, and biomass (biogenic CO2, counted 0 by the GHG Protocol), is 0.
+DIRECT_G_PER_KWH = {
+    "coal": 760.0, "gas": 370.0, "oil": 406.0, "nuclear": 0.0, "hydro": 0.0, "wind": 0.0,
+    "solar": 0.0, "biomass": 0.0, "geothermal": 0.0, "ocean": 0.0, "other": 0.0,
+}
+FACTORS_SOURCE = (
+    "IPCC AR5 WG3 Annex III (2014) Table A.III.2 median factors per source, as in Electricity "
+    "Maps config/defaults.yaml (lifecycle: coal 820, gas 490, oil 650, nuclear 12, hydro 24, wind "
+    "11, solar 45, biomass 230, geothermal 38, ocean 17, other 700; direct: coal 760, gas 370, "
+    "oil 406, others 0)"
+)
+
+#: codecarbon's global_energy_mix.json columns → factor keys above.
+COUNTRY_MIX_SOURCES = {
+    "coal_TWh": "coal", "gas_TWh": "gas", "oil_TWh": "oil", "nuclear_TWh": "nuclear",
+    "hydroelectricity_TWh": "hydro", "wind_TWh": "wind", "solar_TWh": "solar",
+    "biofuel_TWh": "biomass", "other_renewable_exc_biofuel_TWh": "geothermal",
+}
+#: canada_energy_mix.json keys → factor keys above.
+CANADA_MIX_SOURCES = {
+    "coal": "coal", "naturalGas": "gas", "petroleum": "oil", "nuclear": "nuclear",
+    "hydro": "hydro", "wind": "wind", "solar": "solar", "biomass": "biomass", "tidal": "ocean",
+    "other": "other",
+}
+
+#: A country whose OWID figure is above this multiple of the lifecycle value its own generation
+#: mix of the same year implies (the factors above) is flagged: a gas grid cannot be far above
+#: ~490 g/kWh. The data audit (December 2026) found Turkmenistan, Uzbekistan, Bahrain and Brunei
+#: at 1.6-2.7x; 1.55 keeps oil-and-gas Libya (1.53x) unflagged.
+IMPLAUSIBLE_RATIO = 1.55
+#: Generation under this (TWh a year) makes a country's figure a rounding artefact (Montserrat
+#: and Saint Helena at 1000, Falklands at 500 on 0.01-0.02 TWh).
+TINY_GENERATION_TWH = 0.05
+
+#: Ember's yearly electricity data, latest year per country ("country_overview_yearly",
+#: emissions_intensity_gco2_per_kwh: lifecycle gCO2e/kWh of generation, IPCC AR5 medians), as
+#: copied into thegreenwebfoundation/co2.js data/output/average-intensities.json at commit
+#: b459b5e (2025-08-03), trimmed to countries and World in data/grid_inputs/ember_yearly_latest.csv.
+EMBER_SOURCE = (
+    "Ember, Yearly Electricity Data (ember-energy.org; country_overview_yearly "
+    "emissions_intensity_gco2_per_kwh, lifecycle gCO2e/kWh of generation, CC-BY-4.0) via "
+    "thegreenwebfoundation/co2.js average-intensities.json (commit b459b5e, 2025-08-03), "
+    "data/grid_inputs/ember_yearly_latest.csv"
+)
+
+#: Electricity Maps yearly averages for 2024 (lifecycle gCO2eq/kWh, consumption-based, i.e. with
+#: imports flow-traced) of US balancing areas, as copied into thegreenwebfoundation/co2.js
+#: data/output/electricity-maps/yearly_2024.json (commit df82c78, 2026-02-04), trimmed to the
+#: areas cloud regions draw from in data/grid_inputs/electricitymaps_yearly_2024_us.csv.
+ELECTRICITYMAPS_SOURCE = (
+    "Electricity Maps yearly average carbon intensity 2024 (lifecycle gCO2eq/kWh, consumption-"
+    "based; electricitymaps.com, ODbL) via thegreenwebfoundation/co2.js yearly_2024.json "
+    "(commit df82c78, 2026-02-04), data/grid_inputs/electricitymaps_yearly_2024_us.csv"
+)
+#: Balancing area → the US state (ISO 3166-2) it is filed under here.
+US_BALANCING_AREA_STATES = {
+    "US-MIDA-PJM": "VA", "US-TEX-ERCO": "TX", "US-MIDW-MISO": "IA", "US-CAR-SC": "SC",
+    "US-NW-BPAT": "OR", "US-CENT-SWPP": "OK", "US-SE-SOCO": "GA", "US-NW-PACE": "UT",
+    "US-NW-NEVP": "NV",
+}
+
+#: Google's 2024 per-region figures: GoogleCloudPlatform/region-carbon-info data/yearly/2024.csv
+#: (commit 49f3f26, 2025-12-03), vendored unchanged as data/grid_inputs/gcp_region_carbon_2024.csv.
+#: Google defines its figure as the average hourly operational (direct) gross emissions per kWh
+#: from the grid, a different basis from the annual lifecycle figures.
+GCP_2024_SOURCE = (
+    "Google Cloud region carbon data 2024 (GoogleCloudPlatform/region-carbon-info "
+    "data/yearly/2024.csv, commit 49f3f26; hourly operational grid emissions), "
+    "data/grid_inputs/gcp_region_carbon_2024.csv"
+)
+GCP_2024_YEAR = 2024

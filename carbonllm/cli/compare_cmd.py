@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from carbonllm.cli.options import efficiency_options, workload_options
+from carbonllm.cli.options import basis_market_options, efficiency_options, workload_options
 from carbonllm.cli.output import FORMATS, QUANTITY, echo_csv, echo_json, grouped
 from carbonllm.estimator.comparison import Comparison
 from carbonllm.estimator.comparison import compare as run_compare
@@ -25,6 +25,9 @@ def render_table(result: Comparison) -> None:
     if devices:
         columns.append((f"days on {devices}", "right"))
     columns += [("kWh", "right"), ("kgCO2e", "right"), ("low – high", "right")]
+    market = any(row.market_co2e_kg is not None for row in result.rows)
+    if market:
+        columns.append(("market kgCO2e", "right"))
     for column, justify in columns:
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for rank, row in enumerate(result.rows, start=1):
@@ -33,12 +36,17 @@ def render_table(result: Comparison) -> None:
             cells.append(grouped((row.wall_clock_hours or 0) / 24, 1))
         cells += [grouped(row.energy_kwh), grouped(row.co2e_kg),
                   f"{grouped(row.co2e_kg_low)} – {grouped(row.co2e_kg_high)}"]
+        if market:
+            cells.append(grouped(row.market_co2e_kg))
         table.add_row(*cells)
     console.print(table)
     for line in skipped_lines(result):
         console.print(line, markup=False)
     if not devices:
         console.print("wall-clock: give --gpus N", markup=False)
+    if market:
+        console.print("market kgCO2e: market-based (GHG Protocol Scope 2), beside the location-based "
+                      "kgCO2e, which is the headline", markup=False)
     console.print("Operational CO2e, location-based; estimated, not measured. Per-accelerator MFU and power "
                   "defaults apply unless --mfu/--power-w; 'carbonllm estimate' shows each assumption's source.",
                   markup=False)
@@ -60,6 +68,7 @@ def skipped_lines(result: Comparison) -> list[str]:
               help="Grid zones, comma-separated or repeated: --region FR,US,aws:us-east-1.")
 @click.option("--gpus", "devices", type=QUANTITY, help="Number of devices: gives wall-clock hours.")
 @efficiency_options
+@basis_market_options
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--plot", type=click.Path(dir_okay=False), help="Also draw a bar chart to this PNG (needs the "
               "plot extra).")
@@ -79,13 +88,15 @@ def compare(gpus: tuple[str, ...], regions: tuple[str, ...], fmt: str, plot: str
         check_plot_path(plot)
     options = {k: v for k, v in options.items() if v is not None}
     result = run_compare(gpus=gpus, regions=regions, **options)
+    for warning in result.warnings:
+        click.echo(f"carbonllm: warning: {warning}", err=True)
     if plot:  # before printing, so that a missing extra fails with nothing half-written
         from carbonllm.report.plots import plot_comparison
 
         plot_comparison(result, plot)
     if fmt == "json":
         echo_json({"workload": result.workload, "rows": result.to_dicts(),
-                   "skipped": [s.model_dump() for s in result.skipped]})
+                   "skipped": [s.model_dump() for s in result.skipped], "warnings": list(result.warnings)})
     elif fmt == "csv":
         echo_csv(result.to_dicts())
         for line in skipped_lines(result):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from carbonllm.cli.options import efficiency_options, grid_options, workload_options
+from carbonllm.cli.options import basis_market_options, efficiency_options, grid_options, workload_options
 from carbonllm.cli.output import FORMATS, QUANTITY, echo_csv, echo_json, grouped, settings_from_environment
 from carbonllm.estimator.resolve import estimate as run_estimate
 from carbonllm.estimator.results import Estimate
@@ -41,6 +41,10 @@ def render_table(result: Estimate) -> None:
     table.add_row("grid intensity (gCO2e/kWh)", grouped(result.intensity_g_per_kwh, 1))
     table.add_row("operational CO2e (kg)", _range(result.co2e_kg_low, result.co2e_kg,
                                                   result.co2e_kg_high, 0))
+    if result.market_co2e_kg is not None:
+        table.add_row("market-based intensity (gCO2e/kWh)", grouped(result.market_intensity_g_per_kwh, 1))
+        table.add_row("market-based CO2e (kg)", _range(result.market_co2e_kg_low or 0.0, result.market_co2e_kg,
+                                                       result.market_co2e_kg_high or 0.0, 0))
     if result.embodied_co2e_kg is not None:
         table.add_row("embodied CO2e (kg)", grouped(result.embodied_co2e_kg, 0))
     console.print(table)
@@ -63,12 +67,21 @@ def render_table(result: Estimate) -> None:
     assumed.add_row("PUE", pue_text, a.pue_source)
     year = f", {a.intensity_year}" if a.intensity_year else ""
     assumed.add_row("region", f"{a.region} ({a.region_name}{year})", a.intensity_source)
+    if a.intensity_basis is not None:
+        assumed.add_row("intensity basis", a.intensity_basis, a.intensity_note or "data/grid_intensity.csv")
+    if a.market_source is not None:
+        assumed.add_row("market-based", f"{result.market_intensity_g_per_kwh:g} gCO2e/kWh", a.market_source)
     if a.embodied_source:
         assumed.add_row("embodied", "amortised per device-hour", a.embodied_source)
     console.print(assumed)
     tonnes = result.co2e_kg / KG_PER_TONNE
     console.print(f"operational CO2e ≈ {tonnes:,.3g} t ({grouped(result.co2e_kg)} kg); "
                   "location-based, estimated (not measured)")
+    if result.market_co2e_kg is not None:
+        console.print(f"market-based CO2e ≈ {result.market_co2e_kg / KG_PER_TONNE:,.3g} t "
+                      f"({grouped(result.market_co2e_kg)} kg), reported beside the location-based figure")
+    if a.intensity_note:
+        click.echo(f"carbonllm: note: {a.intensity_note}", err=True)
 
 
 @click.command("estimate")
@@ -77,6 +90,7 @@ def render_table(result: Estimate) -> None:
 @click.option("--gpus", type=QUANTITY, help="Number of devices: gives wall-clock hours.")
 @efficiency_options
 @grid_options
+@basis_market_options
 @click.option("--gpu-hours", type=QUANTITY, help="Device-hours of the run (time mode, skips the FLOP model).")
 @click.option("--hours", type=QUANTITY, help="Wall-clock hours; needs --gpus (time mode).")
 @click.option("--embodied", is_flag=True, help="Add manufacturing emissions amortised over device life.")
@@ -100,6 +114,8 @@ def estimate(fmt: str, **options: object) -> None:
 
 def emit(result: Estimate, fmt: str) -> None:
     """Print ``result`` in ``fmt`` (table, json or csv)."""
+    if fmt != "table" and result.assumptions.intensity_note:
+        click.echo(f"carbonllm: note: {result.assumptions.intensity_note}", err=True)
     if fmt == "json":
         echo_json(result.to_dict())
     elif fmt == "csv":

@@ -56,3 +56,17 @@ def grid_options(function: F) -> F:
         click.option("--intensity", type=QUANTITY,
                      help="Grid carbon intensity in gCO2e/kWh (instead of --region)."),
     ])
+
+
+def basis_market_options(function: F) -> F:
+    """Which grid figure and the market-based side: ``--basis``, ``--market-intensity``,
+    ``--renewable-share`` (GHG Protocol Scope 2 dual reporting; docs/grid-intensity.md)."""
+    return _apply(function, [
+        click.option("--basis", type=click.Choice(["lifecycle", "direct"]), default="lifecycle",
+                     show_default=True,
+                     help="Grid figure: lifecycle gCO2e/kWh, or direct (combustion-only) emissions."),
+        click.option("--market-intensity", type=QUANTITY,
+                     help="Contractual gCO2e/kWh for market-based CO2e (0 = 100% matched renewables)."),
+        click.option("--renewable-share", type=QUANTITY,
+                     help="Fraction in [0, 1] matched by renewables, for market-based CO2e."),
+    ])

@@ -70,9 +70,15 @@ def hardware(filter: str | None, vendor: str | None, fmt: str) -> None:
 @click.argument("filter", required=False)
 @click.option("--kind", type=click.Choice(["world", "country", "subregion", "cloud"]),
               help="Only zones of this kind.")
+@click.option("--basis", "show_basis", is_flag=True,
+              help="Also show each row's gases, direct (combustion) value and how it was made.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-def regions(filter: str | None, kind: str | None, fmt: str) -> None:
-    """List grid zones and their carbon intensity (optionally those matching FILTER)."""
+def regions(filter: str | None, kind: str | None, show_basis: bool, fmt: str) -> None:
+    """List grid zones and their carbon intensity (optionally those matching FILTER).
+
+    Every figure says its basis (lifecycle unless the row's method says why not) and any
+    quality note on it; see docs/grid-intensity.md.
+    """
     from carbonllm.tables.loader import grid_table
 
     rows: list[dict[str, object]] = []
@@ -84,7 +90,9 @@ def regions(filter: str | None, kind: str | None, fmt: str) -> None:
         rows.append({"zone": zone.zone, "aliases": ";".join(zone.aliases), "name": zone.name,
                      "kind": zone.kind, "grid_zone": zone.grid_zone,
                      "intensity_g_per_kwh": zone.intensity_g_per_kwh, "year": zone.year,
-                     "source": zone.source})
+                     "source": zone.source, "basis": zone.basis, "gases": zone.gases,
+                     "direct_g_per_kwh": zone.direct_g_per_kwh, "method": zone.method,
+                     "quality": zone.quality})
     if filter:  # exact code or name matches first (FR → France before Central African Republic)
         key = normalize(filter)
         rows.sort(key=lambda r: key not in {normalize(str(r["zone"])), normalize(str(r["name"])),
@@ -97,5 +105,8 @@ def regions(filter: str | None, kind: str | None, fmt: str) -> None:
         echo_csv(rows)
     else:
         columns = [("zone", "zone"), ("name", "name"), ("kind", "kind"), ("grid_zone", "grid"),
-                   ("intensity_g_per_kwh", "gCO2e/kWh"), ("year", "year")]
+                   ("intensity_g_per_kwh", "g/kWh"), ("basis", "basis"), ("year", "year")]
+        if show_basis:
+            columns += [("gases", "gases"), ("direct_g_per_kwh", "direct g/kWh"), ("method", "method")]
+        columns.append(("quality", "note"))
         _print_table(f"grid zones ({len(rows)}; aliases and sources: --format csv)", columns, rows)

@@ -131,6 +131,8 @@ def render_table(summary: RunSummary, where: str | None = None) -> None:
     head.add_row("grid intensity", f"{summary.intensity_g_per_kwh:,.1f} gCO2e/kWh",
                  "location-based" if summary.region != "custom" else "given")
     head.add_row("CO2e", si(summary.co2e_kg * 1000, "g"), "facility energy × intensity")
+    if summary.market_co2e_kg is not None:
+        head.add_row("market-based CO2e", si(summary.market_co2e_kg * 1000, "g"), summary.market_source or "")
     if summary.gpu_count:
         head.add_row("GPU-hours", f"{summary.gpu_hours:.4g}", f"{summary.gpu_count} × {summary.gpu_name}")
     console.print(head)
@@ -291,6 +293,12 @@ def watch_pid(tracker: Tracker, pid: int, signals: Signals) -> int:
 @click.option("--region", help="Grid zone: country code or name, US-CA, aws:us-east-1 … (default world).")
 @click.option("--intensity", "intensity_g_per_kwh", type=QUANTITY,
               help="Grid carbon intensity in gCO2e/kWh (instead of --region).")
+@click.option("--basis", type=click.Choice(["lifecycle", "direct"]), default=None,
+              help="Grid figure: lifecycle gCO2e/kWh (default), or direct (combustion-only) emissions.")
+@click.option("--market-intensity", type=QUANTITY,
+              help="Contractual gCO2e/kWh for market-based CO2e (0 = 100% matched renewables).")
+@click.option("--renewable-share", type=QUANTITY,
+              help="Fraction in [0, 1] matched by renewables, for market-based CO2e.")
 @click.option("--pue", type=QUANTITY, help="Power usage effectiveness >= 1; facility = measured IT energy × PUE "
               "(default 1.2, as the estimator).")
 @click.option("--interval", "interval_s", type=QUANTITY, help="Seconds between samples (default 2).")

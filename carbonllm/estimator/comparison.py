@@ -49,6 +49,8 @@ class ComparisonRow(BaseModel):
     co2e_kg: float
     co2e_kg_low: float
     co2e_kg_high: float
+    intensity_basis: str | None = None  # lifecycle, direct_combustion, co2_direct
+    market_co2e_kg: float | None = None  # market-based (GHG Protocol Scope 2), when asked for
 
 
 class Skipped(BaseModel):
@@ -69,6 +71,8 @@ class Comparison(BaseModel):
     workload: str
     rows: tuple[ComparisonRow, ...]
     skipped: tuple[Skipped, ...] = ()
+    #: Rows on different grid bases, and notes on flagged zones: said wherever the rows are shown.
+    warnings: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -144,6 +148,9 @@ def compare(
     mfu: Number | None = None,
     power_w: Number | None = None,
     pue: Number | None = None,
+    basis: str = "lifecycle",
+    market_intensity: Number | None = None,
+    renewable_share: Number | None = None,
     **workload_extra: Any,
 ) -> Comparison:
     """Estimate one workload on each of ``gpus`` in each of ``regions``; rows sorted by CO2e.
@@ -151,9 +158,17 @@ def compare(
     ``gpus`` and ``regions`` are lists of names, or comma-separated strings
     (``"A100,H100"``, ``"FR,US,aws:us-east-1"``). ``devices`` is the number of devices, for
     wall-clock hours. ``dtype``, ``mfu``, ``power_w`` and ``pue`` are shared assumptions (each
-    replaces the per-accelerator default for every pair). Other keywords (``model=...``) are
+    replaces the per-accelerator default for every pair). ``basis``, ``market_intensity`` and
+    ``renewable_share`` are as for :func:`~carbonllm.estimator.resolve.estimate`; rows on different
+    grid bases produce a warning in :attr:`Comparison.warnings`. Other keywords (``model=...``) are
     passed to :func:`carbonllm.estimator.resolve.estimate` where it accepts them.
     """
+    from carbonllm.estimator.market import market_intensity_g_per_kwh
+    from carbonllm.tables.grid import BASIS_CHOICES
+
+    if basis not in BASIS_CHOICES:
+        raise InputError(f"--basis must be one of {', '.join(BASIS_CHOICES)}, not {basis!r}")
+    market_intensity_g_per_kwh(0.0, market_intensity, renewable_share)  # bad market input fails first
     gpu_names = _names(gpus, "accelerator (--gpu)")
     region_names = _names(regions, "region (--region)")
     for key in workload_extra:
@@ -174,7 +189,8 @@ def compare(
         for zone in zones.values():
             try:
                 result = estimate(gpu=acc.name, region=zone.zone, gpus=devices, dtype=dtype, mfu=mfu,
-                                  power_w=power_w, pue=pue, **workload)
+                                  power_w=power_w, pue=pue, basis=basis, market_intensity=market_intensity,
+                                  renewable_share=renewable_share, **workload)
             except InputError as e:
                 skipped.append(Skipped(gpu=acc.name, region=zone.zone, reason=str(e)))
                 continue
@@ -185,9 +201,31 @@ def compare(
                 pue=a.pue, device_hours=result.device_hours, wall_clock_hours=result.wall_clock_hours,
                 devices=result.devices, energy_kwh=result.energy_kwh, co2e_kg=result.co2e_kg,
                 co2e_kg_low=result.co2e_kg_low, co2e_kg_high=result.co2e_kg_high,
+                intensity_basis=a.intensity_basis, market_co2e_kg=result.market_co2e_kg,
             ))
     if not rows:
         reasons = sorted({s.reason for s in skipped})
         raise InputError(f"no pair could be estimated: {reasons[0]}" if reasons else "nothing to compare")
     rows.sort(key=lambda r: (r.co2e_kg, r.gpu, r.region))
-    return Comparison(workload=_workload_text(workload), rows=tuple(rows), skipped=tuple(skipped))
+    return Comparison(workload=_workload_text(workload), rows=tuple(rows), skipped=tuple(skipped),
+                      warnings=basis_warnings(rows, basis))
+
+
+def basis_warnings(rows: Sequence[ComparisonRow], basis: str = "lifecycle") -> tuple[str, ...]:
+    """A warning when the rows' grid figures are on different bases (not comparable as they
+    stand), and each flagged zone's quality note."""
+    warnings: list[str] = []
+    by_basis: dict[str, list[str]] = {}
+    for row in rows:
+        regions = by_basis.setdefault(row.intensity_basis or "unknown", [])
+        if row.region not in regions:
+            regions.append(row.region)
+    if len(by_basis) > 1:
+        parts = "; ".join(f"{b}: {', '.join(r)}" for b, r in by_basis.items())
+        warnings.append(f"the regions' grid figures are on different bases ({parts}), so their CO2e is "
+                        f"not directly comparable; see 'carbonllm regions --basis'")
+    for zone_code in dict.fromkeys(row.region for row in rows):
+        note = find_zone(zone_code).quality
+        if note:
+            warnings.append(f"{zone_code}: {note}")
+    return tuple(warnings)

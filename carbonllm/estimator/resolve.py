@@ -144,6 +144,9 @@ def estimate(
     config: str | None = None,
     seq_len: Number | None = None,
     flop_method: str | None = None,
+    basis: str = "lifecycle",
+    market_intensity: Number | None = None,
+    renewable_share: Number | None = None,
 ) -> Estimate:
     """Estimate FLOPs, device-hours, energy and CO2e of a training run.
 
@@ -152,8 +155,14 @@ def estimate(
     With ``model`` (a preset name) or ``config`` (a Hugging Face config.json path) and ``tokens``,
     the FLOPs come from the architecture: ``flop_method`` ``"detailed"`` (default; per-layer count
     at ``seq_len``) or ``"6nd"`` (6 × its active parameters × tokens).
+    ``basis`` picks the grid figure (``"lifecycle"``, the default, or ``"direct"``); with
+    ``market_intensity`` (gCO2e/kWh) or ``renewable_share`` (0–1) the result also carries
+    market-based CO2e beside the location-based headline (see :mod:`carbonllm.estimator.market`).
     Raises :class:`~carbonllm.errors.InputError` (or a subclass) on bad input.
     """
+    from carbonllm.estimator.market import market_intensity_g_per_kwh, with_market_based
+
+    market_intensity_g_per_kwh(0.0, market_intensity, renewable_share)  # bad input fails first
     given = dict(params=params, tokens=tokens, active_params=active_params, flops=flops,
                  gpu_hours=gpu_hours, hours=hours, region=region, intensity=intensity,
                  model=model, config=config)
@@ -241,10 +250,13 @@ def estimate(
         region_code, region_name, year, intensity_source = "custom", "given intensity", None, (
             "given by the user")
         intensity_value = intensity_n
+        intensity_note: str | None
+        intensity_basis, intensity_note = intensity_basis_of_user_value(basis)
     else:
         zone = find_zone(region or defaults.DEFAULT_REGION)
         region_code, region_name, year = zone.zone, zone.name, zone.year
-        intensity_source, intensity_value = zone.source, zone.intensity_g_per_kwh
+        intensity_value, intensity_basis = zone.intensity_for(basis)
+        intensity_source, intensity_note = zone.source, zone.basis_note(basis)
 
     embodied_spec = None
     if embodied:
@@ -270,7 +282,7 @@ def estimate(
     calc = calculate(spec)
     if not math.isfinite(calc.co2e_kg):
         raise InputError("the inputs overflow a floating-point number; check their magnitudes")
-    return Estimate(
+    result = Estimate(
         **calc.model_dump(exclude={"wall_clock_hours"}),
         devices=devices,
         wall_clock_hours=hours_n if hours_n is not None else calc.wall_clock_hours,
@@ -297,5 +309,18 @@ def estimate(
             intensity_source=intensity_source,
             flop_method=method,
             embodied_source=embodied_spec.source if embodied_spec else None,
+            intensity_basis=intensity_basis,
+            intensity_note=intensity_note,
         ),
     )
+    return with_market_based(result, market_intensity, renewable_share)
+
+
+def intensity_basis_of_user_value(basis: str) -> tuple[str, str]:
+    """(basis, note) for a user-given ``--intensity``: its own basis, whatever ``--basis`` says."""
+    from carbonllm.tables.grid import BASIS_CHOICES
+
+    if basis not in BASIS_CHOICES:
+        raise InputError(f"--basis must be one of {', '.join(BASIS_CHOICES)}, not {basis!r}")
+    return "user_given", ("--intensity is the user's own figure on its own basis: --basis does not "
+                          "apply to it, and it may not match the lifecycle basis of the grid table")

@@ -38,6 +38,12 @@ class Assumptions(BaseModel):
     intensity_source: str
     flop_method: str | None
     embodied_source: str | None
+    #: The basis of the intensity used: lifecycle, direct_combustion, co2_direct, or user_given.
+    intensity_basis: str | None = None
+    #: A note on the intensity (a zone on another basis than asked, or a flagged upstream value).
+    intensity_note: str | None = None
+    #: Where the market-based intensity comes from (None when no market input was given).
+    market_source: str | None = None
 
 
 class Estimate(BaseModel):
@@ -63,6 +69,12 @@ class Estimate(BaseModel):
     co2e_kg_high: float
     embodied_co2e_kg: float | None
     assumptions: Assumptions
+    #: Market-based figures (GHG Protocol Scope 2), beside the location-based ``co2e_kg`` above,
+    #: which stays the headline; None unless --market-intensity or --renewable-share was given.
+    market_intensity_g_per_kwh: float | None = None
+    market_co2e_kg: float | None = None
+    market_co2e_kg_low: float | None = None
+    market_co2e_kg_high: float | None = None
 
     def to_dict(self) -> dict[str, object]:
         """A plain dict (the ``--format json`` object)."""

@@ -87,6 +87,10 @@ class RunSummary(BaseModel):
     intensity_year: int | None
     intensity_source: str
     co2e_kg: float  # facility_energy_kwh × intensity / 1000
+    intensity_basis: str | None = None  # lifecycle, direct_combustion, co2_direct, user_given
+    market_intensity_g_per_kwh: float | None = None  # market-based (GHG Protocol Scope 2), if given
+    market_co2e_kg: float | None = None  # facility_energy_kwh × market intensity / 1000
+    market_source: str | None = None
     method: str = "measured"
     gpu_count: int
     gpu_name: str | None

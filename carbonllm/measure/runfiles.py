@@ -211,6 +211,7 @@ def combine(nodes: Sequence[RunSummary], names: Sequence[str] | None = None) -> 
         intensity_year=first.intensity_year if len(regions) == 1 else None,
         intensity_source=first.intensity_source if len(regions) == 1 else "per node; see the node summaries",
         co2e_kg=co2e,
+        **_merged_market(nodes, facility),
         gpu_count=gpu_count,
         gpu_name=gpu_name,
         gpu_hours=sum(n.gpu_hours for n in nodes),
@@ -224,6 +225,20 @@ def combine(nodes: Sequence[RunSummary], names: Sequence[str] | None = None) -> 
         node_files=list(names or []),
     )
     return merged
+
+
+def _merged_market(nodes: Sequence[RunSummary], facility: float) -> dict[str, Any]:
+    """Basis and market-based fields of a merge: one basis if every node has it (else
+    "mixed"); market CO2e summed only when every node carries it."""
+    bases = {n.intensity_basis for n in nodes}
+    fields: dict[str, Any] = {"intensity_basis": bases.pop() if len(bases) == 1 else "mixed"}
+    if all(n.market_co2e_kg is not None for n in nodes):
+        market = sum(n.market_co2e_kg or 0.0 for n in nodes)
+        sources = {n.market_source for n in nodes}
+        fields.update(market_co2e_kg=market,
+                      market_intensity_g_per_kwh=market * G_PER_KG / facility if facility > 0 else None,
+                      market_source=sources.pop() if len(sources) == 1 else "per node; see the node summaries")
+    return fields
 
 
 def _merged_pue_source(nodes: Sequence[RunSummary]) -> str | None:
@@ -321,6 +336,11 @@ def summarize(
         intensity_year=config.intensity_year,
         intensity_source=config.intensity_source,
         co2e_kg=co2e_kg_from(facility, config.intensity_g_per_kwh),
+        intensity_basis=config.intensity_basis,
+        market_intensity_g_per_kwh=config.market_intensity_g_per_kwh,
+        market_co2e_kg=(None if config.market_intensity_g_per_kwh is None
+                        else co2e_kg_from(facility, config.market_intensity_g_per_kwh)),
+        market_source=config.market_source,
         gpu_count=gpu_count,
         gpu_name=gpu_name,
         gpu_hours=duration_s / SECONDS_PER_HOUR * gpu_count,

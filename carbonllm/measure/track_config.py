@@ -45,6 +45,10 @@ class TrackConfig(BaseModel):
     intensity_g_per_kwh: float
     intensity_year: int | None
     intensity_source: str
+    intensity_basis: str | None = None  # lifecycle, direct_combustion, co2_direct, user_given
+    intensity_note: str | None = None  # a zone on another basis, a flagged figure, a user value
+    market_intensity_g_per_kwh: float | None = None  # market-based (GHG Protocol Scope 2), if given
+    market_source: str | None = None
     pue: float
     pue_is_default: bool
     pue_source: str
@@ -166,6 +170,8 @@ def resolve_config(
         grid = dict(region=zone.zone, region_name=zone.name, region_is_default="region" not in merged,
                     intensity_g_per_kwh=zone.intensity_g_per_kwh, intensity_year=zone.year,
                     intensity_source=zone.source)
+    grid.update(_basis_and_market(merged, find_zone(grid["region"]) if grid["region"] != "custom" else None,
+                                  grid["intensity_g_per_kwh"]))
 
     if merged.get("pue") is not None:
         pue = parse_quantity(merged["pue"], "--pue")
@@ -230,6 +236,26 @@ def resolve_config(
         progress_file=Path(merged["progress_file"]).expanduser() if merged.get("progress_file") else None,
         sources={k: sources[k] for k in merged},
     )
+
+
+def _basis_and_market(merged: Mapping[str, Any], zone: Any, location_g_per_kwh: float) -> dict[str, Any]:
+    """The grid figure for ``basis`` and the market-based factor (``market_intensity`` or
+    ``renewable_share``), as :func:`carbonllm.estimator.resolve.estimate` resolves them."""
+    from carbonllm.estimator.market import market_intensity_g_per_kwh
+    from carbonllm.estimator.resolve import intensity_basis_of_user_value
+
+    basis = str(merged.get("basis") or "lifecycle")
+    fields: dict[str, Any] = {}
+    if zone is None:
+        fields["intensity_basis"], fields["intensity_note"] = intensity_basis_of_user_value(basis)
+    else:
+        fields["intensity_g_per_kwh"], fields["intensity_basis"] = zone.intensity_for(basis)
+        fields["intensity_note"] = zone.basis_note(basis)
+    market = market_intensity_g_per_kwh(fields.get("intensity_g_per_kwh", location_g_per_kwh),
+                                        merged.get("market_intensity"), merged.get("renewable_share"))
+    if market is not None:
+        fields["market_intensity_g_per_kwh"], fields["market_source"] = market
+    return fields
 
 
 __all__ = ["DEFAULT_INTERVAL_S", "TrackConfig", "resolve_config"]

@@ -132,7 +132,7 @@ class Tracker:
         self._tokens = 0.0
         self._steps = 0.0
         self._windows: list[Measurement] = []
-        self._notes: list[str] = []
+        self._notes: list[str] = [config.intensity_note] if config.intensity_note else []
         self._estimate: EstimateComparison | None = None
         self._estimate_tried = False
         self._started_unix: float | None = None
@@ -449,13 +449,19 @@ def track(
     progress_file: str | Path | None = None,
     config: TrackConfig | None = None,
     sensors: SensorSource | None = None,
+    basis: str | None = None,
+    market_intensity: float | str | None = None,
+    renewable_share: float | str | None = None,
 ) -> Tracker:
     """A :class:`Tracker` configured from these keywords > environment > config file > defaults.
 
     Use it as ``with carbonllm.track(...) as t:``, as ``@carbonllm.track(...)``, or with
     ``t.start()`` / ``t.stop()``. ``config`` (a resolved :class:`TrackConfig`) replaces every
     other keyword; ``sensors`` (a list, or a function of the config returning a
-    :class:`~carbonllm.measure.sensors.SensorSet`) replaces discovery, for tests. Raises
+    :class:`~carbonllm.measure.sensors.SensorSet`) replaces discovery, for tests. ``basis``
+    (``"lifecycle"`` or ``"direct"``), ``market_intensity`` and ``renewable_share`` are as for
+    :func:`carbonllm.estimate`: the summary then carries market-based CO2e beside the
+    location-based figure. Raises
     :class:`~carbonllm.errors.InputError` on bad values.
     """
     if config is None:
@@ -463,7 +469,8 @@ def track(
         config = resolve_config(dict(region=region, intensity_g_per_kwh=intensity, pue=pue, interval_s=interval_s,
                                      output_dir=output_dir, gpu_ids=ids, total_tokens=total_tokens,
                                      total_steps=total_steps, params=params, gpu=gpu, dtype=dtype,
-                                     progress_file=progress_file))
+                                     progress_file=progress_file, basis=basis,
+                                     market_intensity=market_intensity, renewable_share=renewable_share))
     return Tracker(config, sensors)
 
 

@@ -65,6 +65,12 @@ class ReportData(BaseModel):
     measurement_methods: tuple[str, ...] = ()  # runs: how each component was measured
     complete: bool = True
     notes: tuple[str, ...] = ()
+    #: The basis of the grid intensity (lifecycle, direct_combustion, co2_direct, user_given).
+    intensity_basis: str | None = None
+    #: Market-based figures (GHG Protocol Scope 2), beside the location-based co2e_kg above.
+    market_intensity_g_per_kwh: float | None = None
+    market_co2e_kg: float | None = None
+    market_source: str | None = None
 
     @property
     def co2e_g(self) -> float:
@@ -92,6 +98,20 @@ class ReportData(BaseModel):
 
 
 # --- building ReportData ----------------------------------------------------------------------
+
+
+def market_fields(data: Mapping[str, Any], source: Any, basis: Any, what: str) -> dict[str, Any]:
+    """The market-based and basis fields of an estimate or run summary, checked (finite, >= 0)."""
+    fields: dict[str, Any] = {"intensity_basis": str(basis) if basis else None}
+    market_kg = _float(data.get("market_co2e_kg"), f"{what} field 'market_co2e_kg'")
+    market_g = _float(data.get("market_intensity_g_per_kwh"), f"{what} field 'market_intensity_g_per_kwh'")
+    for key, value in (("market_co2e_kg", market_kg), ("market_intensity_g_per_kwh", market_g)):
+        if value is not None and value < 0:
+            raise InputError(f"{what} field {key!r} is negative: {value:g}")
+    if market_kg is not None:
+        fields.update(market_co2e_kg=market_kg, market_intensity_g_per_kwh=market_g,
+                      market_source=str(source) if source else None)
+    return fields
 
 
 def _float(value: Any, what: str) -> float | None:
@@ -179,6 +199,8 @@ def from_estimate(data: Mapping[str, Any]) -> ReportData:
         assumptions=tuple(assumed),
         assumption_sources=tuple(sources),
         estimated_from="FLOPs" if data.get("flops") is not None else "device-hours",
+        notes=(str(a["intensity_note"]),) if a.get("intensity_note") else (),
+        **market_fields(data, a.get("market_source"), a.get("intensity_basis"), what),
     )
 
 
@@ -234,6 +256,7 @@ def from_run_summary(summary: Mapping[str, Any], notes: tuple[str, ...] = ()) ->
         measurement_methods=tuple(methods),
         complete=complete,
         notes=tuple(extra),
+        **market_fields(summary, summary.get("market_source"), summary.get("intensity_basis"), what),
     )
 
 

@@ -116,7 +116,20 @@ def _intensity_sentence(data: ReportData) -> str:
     source = data.intensity_source or "source not recorded"
     if data.intensity_year and str(data.intensity_year) not in source:
         source += f", {data.intensity_year}"
-    return f"{sig(data.intensity_g_per_kwh)} gCO2e/kWh ({location_text(data)}; {source})"
+    basis = f", {data.intensity_basis.replace('_', ' ')} basis" if data.intensity_basis else ""
+    return f"{sig(data.intensity_g_per_kwh)} gCO2e/kWh{basis} ({location_text(data)}; {source})"
+
+
+def market_sentence(data: ReportData) -> str:
+    """The market-based figure, named as such, with its factor and source (GHG Protocol Scope 2
+    dual reporting: the location-based figure stays the headline)."""
+    assert data.market_co2e_kg is not None
+    text = f"{mass_text(data.market_co2e_kg)} operational, market-based"
+    if data.market_intensity_g_per_kwh is not None:
+        text += f" at {sig(data.market_intensity_g_per_kwh)} gCO2e/kWh"
+    if data.market_source:
+        text += f" ({data.market_source})"
+    return text + "; the location-based figure above is the headline (GHG Protocol Scope 2 dual reporting)"
 
 
 def _range_text(data: ReportData) -> str:
@@ -145,6 +158,8 @@ def statement_facts(data: ReportData) -> list[tuple[str, str]]:
     if data.embodied_co2e_kg is not None:
         co2 += f"; plus {mass_text(data.embodied_co2e_kg)} embodied"
     facts.append(("Emissions", co2))
+    if data.market_co2e_kg is not None:
+        facts.append(("Market-based emissions", market_sentence(data)))
     how = f"{verb} with {data.produced_by}"
     if data.kind == "codecarbon":
         how = f"Measured with {data.produced_by}"
@@ -215,8 +230,11 @@ def render_model_card(data: ReportData, training_type: str = "pre-training") -> 
     """The ``co2_eq_emissions`` block of Hugging Face model-card metadata, emissions in grams.
 
     Paste it into the YAML front matter of the model's README.md (between the ``---`` lines).
-    Only the operational emissions go into ``emissions``; embodied emissions, if any were
-    estimated, are given in a comment, since the convention has no field for them.
+    Only the operational, location-based emissions go into ``emissions``; a market-based figure
+    (GHG Protocol Scope 2 dual reporting, as in Meta's Llama 3.1 card) goes beside it as
+    ``market_based_emissions`` (grams), a key the convention does not define; embodied
+    emissions, if any were estimated, are given in a comment, since the convention has no field
+    for them.
     """
     if training_type not in TRAINING_TYPES:
         raise InputError(f"training type must be one of {', '.join(TRAINING_TYPES)}, not {training_type!r}")
@@ -228,6 +246,10 @@ def render_model_card(data: ReportData, training_type: str = "pre-training") -> 
         f"  geographical_location: {_yaml_string(location_text(data))}",
         f"  hardware_used: {_yaml_string(hardware_text(data))}",
     ]
+    if data.market_co2e_kg is not None:
+        lines[1] += "  # location-based (GHG Protocol Scope 2)"
+        lines.append(f"  market_based_emissions: {plain_number(data.market_co2e_kg * G_PER_KG)}"
+                     f"  # grams, GHG Protocol Scope 2 market-based; not part of the HF convention")
     if data.embodied_co2e_kg is not None:
         lines.append(f"  # embodied (manufacturing) emissions, not included above: "
                      f"{plain_number(data.embodied_co2e_kg * G_PER_KG)} g")

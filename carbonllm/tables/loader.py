@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from carbonllm.errors import DataTableError, UnknownHardwareError, UnknownRegionError
 from carbonllm.names import nearest, normalize
-from carbonllm.tables.grid import GridZone
+from carbonllm.tables.grid import BASES, GridZone
 from carbonllm.tables.hardware import DTYPES, Accelerator
 
 T = TypeVar("T")
@@ -201,13 +201,25 @@ def _zone(row: dict[str, str]) -> GridZone:
         intensity_g_per_kwh=intensity,
         year=int(row["year"]),
         source=_require_source(row),
+        basis=_basis(row),
+        gases=(row.get("gases") or "CO2e").strip(),
+        direct_g_per_kwh=_number(row, "direct_g_per_kwh"),
+        method=(row.get("method") or "").strip(),
+        quality=(row.get("quality") or "").strip(),
     )
+
+
+def _basis(row: dict[str, str]) -> str:
+    basis = (row.get("basis") or "").strip()
+    if basis not in BASES:
+        raise ValueError(f"zone {row['zone']} has basis {basis!r}; expected one of {', '.join(BASES)}")
+    return basis
 
 
 @functools.cache
 def grid_table() -> tuple[GridZone, ...]:
     """Every zone in ``data/grid_intensity.csv``, in file order."""
-    rows = read_rows(GRID_CSV, ("zone", "name", "kind", "intensity_g_per_kwh", "year", "source"))
+    rows = read_rows(GRID_CSV, ("zone", "name", "kind", "intensity_g_per_kwh", "basis", "year", "source"))
     return tuple(_build(GRID_CSV, rows, _zone))
 
 

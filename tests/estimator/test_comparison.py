@@ -157,3 +157,49 @@ def test_a_missing_workload_names_what_compare_takes(run_cli):
     assert "--gpu-hours" not in result.stderr  # compare takes no time mode
     result = run_cli("compare", "--gpu", "A100", "--region", "FR")
     assert result.exit_code == 2 and "give the workload" in result.stderr
+
+
+# --- grid basis and market-based figures (issue 10) -----------------------------------------------
+
+
+def test_mixed_bases_are_warned_about():
+    # US-VA is eGRID combustion-only; France and PJM (aws:us-east-1) are lifecycle
+    result = compare(gpus="H100", regions="FR,US-VA,aws:us-east-1", params="7B", tokens="2T")
+    assert {r.region: r.intensity_basis for r in result.rows} == {
+        "FRA": "lifecycle", "US-VA": "direct_combustion", "aws:us-east-1": "lifecycle"}
+    assert "different bases" in result.warnings[0] and "direct_combustion: US-VA" in result.warnings[0]
+
+
+def test_one_basis_gives_no_basis_warning():
+    result = compare(gpus="H100", regions="FR,DE", params="7B", tokens="2T")
+    assert result.warnings == ()
+
+
+def test_flagged_zone_notes_are_carried():
+    result = compare(gpus="H100", regions="FR,TKM", params="7B", tokens="2T")
+    assert any(w.startswith("TKM: implausible") for w in result.warnings)
+
+
+def test_market_based_figures_sit_beside_each_row():
+    result = compare(gpus="H100", regions="FR,DE", params="7B", tokens="2T", renewable_share=1)
+    assert all(r.market_co2e_kg == 0 and r.co2e_kg > 0 for r in result.rows)
+
+
+@pytest.mark.parametrize("kwargs", [{"market_intensity": -5}, {"renewable_share": 1.01},
+                                    {"market_intensity": 0, "renewable_share": 0}, {"basis": "hourly"}])
+def test_bad_market_or_basis_input_fails_the_whole_comparison(kwargs):
+    with pytest.raises(InputError):
+        compare(gpus="H100", regions="FR", params="7B", tokens="2T", **kwargs)
+
+
+def test_cli_compare_prints_the_warning_and_market_column(run_cli):
+    result = run_cli("compare", "--params", "7b", "--tokens", "2T", "--gpu", "H100", "--region", "FR,US-VA",
+                     "--market-intensity", "0", "--format", "json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert "different bases" in data["warnings"][0]
+    assert "warning: the regions' grid figures are on different bases" in result.stderr
+    assert all(row["market_co2e_kg"] == 0 for row in data["rows"])
+    bad = run_cli("compare", "--params", "7b", "--tokens", "2T", "--gpu", "H100", "--region", "FR",
+                  "--renewable-share", "2")
+    assert bad.exit_code == 2 and len(bad.stderr.strip().splitlines()) == 1

@@ -117,3 +117,20 @@ def test_merge_labels_a_mixed_pue_honestly(tmp_path: Path) -> None:
     b.update(pue=1.1, pue_is_default=False, pue_source="given (flag)", facility_energy_kwh=11.0)
     write(tmp_path, b)
     assert merge_runs(tmp_path).pue_source == "given (flag)"  # the same on every node
+
+
+def test_merge_sums_market_based_only_when_every_node_has_it(tmp_path: Path) -> None:
+    a = node("a", 0, 10.0, 1.0, 0.5, "2025-01-01T00:00:00Z", "2025-01-01T01:00:00Z", 3600.0)
+    b = node("b", 1, 12.0, 2.0, 0.5, "2025-01-01T00:00:10Z", "2025-01-01T01:00:20Z", 3610.0)
+    for data in (a, b):  # 50 g/kWh contractual factor on each node's facility energy
+        data.update(intensity_basis="lifecycle", market_intensity_g_per_kwh=50.0, market_source="given",
+                    market_co2e_kg=data["facility_energy_kwh"] * 50 / 1000)
+    write(tmp_path, a)
+    write(tmp_path, b)
+    m = merge_runs(tmp_path)
+    assert m.market_co2e_kg == pytest.approx(31.2 * 50 / 1000)  # 31.2 kWh facility × 50 g/kWh
+    assert m.market_intensity_g_per_kwh == pytest.approx(50.0)
+    assert m.intensity_basis == "lifecycle" and m.co2e_kg == pytest.approx(12.48)
+    b.pop("market_co2e_kg")
+    write(tmp_path, b)
+    assert merge_runs(tmp_path).market_co2e_kg is None  # one node without it: no partial sum

@@ -305,3 +305,36 @@ def test_projection_inputs_without_a_total_are_noted(tmp_path: Path) -> None:
         pass
     assert t.result is not None and t.result.projection is None
     assert any("--progress-file given without --total-tokens" in n for n in t.result.notes)
+
+
+# --- grid basis and market-based figures (issue 10) -----------------------------------------------
+
+
+def test_config_resolves_basis_and_market_factor() -> None:
+    cfg = resolve_config({"region": "FR", "renewable_share": 0.5}, environ={}, read_file=False)
+    # France 44.2 g/kWh lifecycle (Ember 2024); half matched: market = 0.5 × 44.2
+    assert (cfg.intensity_g_per_kwh, cfg.intensity_basis) == (44.2, "lifecycle")
+    assert cfg.market_intensity_g_per_kwh == pytest.approx(22.1)
+    cfg = resolve_config({"region": "FR", "basis": "direct"}, environ={}, read_file=False)
+    assert (cfg.intensity_g_per_kwh, cfg.intensity_basis, cfg.market_intensity_g_per_kwh) == (
+        33.5, "direct_combustion", None)
+
+
+@pytest.mark.parametrize("flags", [{"market_intensity": -1}, {"renewable_share": 1.2},
+                                   {"market_intensity": 0, "renewable_share": 0.1},
+                                   {"region": "SE3", "basis": "direct"}])
+def test_config_refuses_bad_market_or_basis_input(flags) -> None:
+    with pytest.raises(InputError):
+        resolve_config(flags, environ={}, read_file=False)
+
+
+def test_summary_carries_market_based_beside_location_based(tmp_path: Path) -> None:
+    cfg = resolve_config({"intensity_g_per_kwh": 100, "market_intensity": 20,
+                          "output_dir": str(tmp_path / "run")}, environ={}, read_file=False)
+    with track(config=cfg, sensors=counters()) as t:
+        pass
+    summary = t.result
+    assert summary.intensity_basis == "user_given"
+    assert summary.co2e_kg == pytest.approx(summary.facility_energy_kwh * 100 / 1000)
+    assert summary.market_co2e_kg == pytest.approx(summary.facility_energy_kwh * 20 / 1000)
+    assert any("own basis" in note for note in summary.notes)

@@ -98,7 +98,8 @@ def test_location_columns_follow_codecarbon_for_countries_and_cloud_regions():
     assert location_columns(from_run_summary(run_summary(region="FR")))["country_iso_code"] == "FRA"
     cloud = location_columns(from_run_summary(run_summary(region="aws:us-east-1")))
     assert cloud["cloud_provider"] == "aws" and cloud["cloud_region"] == "us-east-1"
-    assert cloud["country_iso_code"] == "USA" and cloud["region"] == "US-VA"
+    # aws:us-east-1 sits on PJM's balancing area (issue 10), filed under the United States
+    assert cloud["country_iso_code"] == "USA" and cloud["region"] == "US-MIDA-PJM"
 
 
 def test_file_written_by_codecarbon_itself_is_read(tmp_path: Path):

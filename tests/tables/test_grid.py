@@ -1,8 +1,9 @@
 """The grid carbon-intensity table (data/grid_intensity.csv) and its loader.
 
-Spot values are read by hand from codecarbon 3.3.2's data files (quoted in the comments), and the
-counts and the Canadian conversion are checked against codecarbon's own files and code, not
-against the build script. Nothing here uses the network.
+Spot values are read by hand from the source files (codecarbon 3.3.2's data files, the vendored
+Ember, Electricity Maps and Google files under data/grid_inputs/; quoted in the comments), and the
+lifecycle values are recomputed here by hand from the generation mixes, not by the build script.
+Nothing here uses the network.
 """
 
 from __future__ import annotations
@@ -23,7 +24,15 @@ from carbonllm.tables import loader
 from carbonllm.tables.loader import find_zone, grid_table
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-COLUMNS = ["zone", "aliases", "name", "kind", "grid_zone", "intensity_g_per_kwh", "year", "source"]
+COLUMNS = ["zone", "aliases", "name", "kind", "grid_zone", "intensity_g_per_kwh", "basis", "gases",
+           "year", "direct_g_per_kwh", "method", "quality", "source"]
+INPUTS = REPO_ROOT / "data" / "grid_inputs"
+
+# IPCC AR5 WG3 Annex III Table A.III.2 lifecycle medians (gCO2e/kWh), as Electricity Maps'
+# config/defaults.yaml lists them: coal 820, gas 490, oil 650, nuclear 12, hydro 24, wind 11,
+# solar 45, biomass 230; direct: coal 760, gas 370, oil 406, others 0.
+AR5_LIFECYCLE = {"coal": 820, "gas": 490, "oil": 650, "nuclear": 12, "hydro": 24, "wind": 11,
+                 "solar": 45, "biomass": 230}
 KIND_ORDER = ["world", "country", "subregion", "cloud"]
 
 
@@ -67,9 +76,18 @@ def test_rows_run_world_then_countries_then_subregions_then_cloud():
 
 def test_every_row_has_a_traceable_source_and_a_plausible_figure():
     for zone in grid_table():
-        assert "via codecarbon" in zone.source, zone.zone
+        assert "via codecarbon" in zone.source or "data/grid_inputs/" in zone.source, zone.zone
         assert 0 < zone.intensity_g_per_kwh < 1500, zone.zone
         assert 2000 <= zone.year <= 2030, zone.zone
+        assert zone.method, zone.zone
+
+
+def test_every_row_has_a_basis_and_only_lifecycle_rows_go_without_a_reason():
+    for zone in grid_table():
+        assert zone.basis in {"lifecycle", "direct_combustion", "co2_direct"}, zone.zone
+        assert zone.gases == ("CO2" if zone.basis == "co2_direct" else "CO2e"), zone.zone
+        if zone.basis != "lifecycle":  # kept on another basis: the method and the note say why
+            assert "no " in zone.method and zone.quality, zone.zone
 
 
 def test_zone_codes_are_unique():
@@ -90,12 +108,13 @@ def test_cloud_rows_sit_on_a_grid_zone_of_the_table():
             assert zone.grid_zone is None, zone.zone
 
 
-def test_aws_and_azure_rows_carry_their_grid_zones_figure():
+def test_cloud_rows_carry_their_grid_zones_figure_and_basis():
     by_code = {z.zone: z for z in grid_table()}
     for zone in grid_table():
-        if zone.zone.startswith(("aws:", "azure:")):
+        if zone.kind == "cloud":
             grid = by_code[zone.grid_zone]
-            assert (zone.intensity_g_per_kwh, zone.year) == (grid.intensity_g_per_kwh, grid.year)
+            assert (zone.intensity_g_per_kwh, zone.year, zone.basis, zone.quality) == (
+                grid.intensity_g_per_kwh, grid.year, grid.basis, grid.quality), zone.zone
 
 
 # --- coverage against codecarbon's files ---------------------------------------------------------
@@ -128,60 +147,92 @@ def test_every_us_state_canadian_and_chinese_province_and_nordic_zone_is_there()
     assert set(china) <= subregions
     assert {z.removeprefix("NORDIC-") for z in subregions if z[:2] in {"SE", "NO"}
             or z.startswith("NORDIC-")} == set(nordic)
-    assert len(subregions) == len(states) + len(canada) + len(china) + len(nordic)
+    balancing_areas = {z for z in subregions if z.count("-") == 2 and z.startswith("US-")}
+    assert len(balancing_areas) == 9
+    assert len(subregions) == len(states) + len(canada) + len(china) + len(nordic) + 9
 
 
-def test_every_gcp_region_of_impact_csv_is_there():
-    locations = find_spec("codecarbon").submodule_search_locations
-    impact = Path(next(iter(locations))) / "data" / "cloud" / "impact.csv"
-    with impact.open(encoding="utf-8-sig", newline="") as f:
-        regions = {r["region"] for r in csv.DictReader(f) if r["provider"] == "gcp"}
-    for region in regions:  # includes codecarbon's misspelt "me-cenrtal1", kept as an alias
-        assert find_zone(f"gcp:{region}").zone.startswith("gcp:")
+def test_every_gcp_region_of_googles_2024_file_is_there():
+    with (INPUTS / "gcp_region_carbon_2024.csv").open(encoding="utf-8", newline="") as f:
+        regions = {r["Google Cloud Region"] for r in csv.DictReader(f)}
+    assert len(regions) == 44  # 40 regions of 2023 and europe-north2, northamerica-south1,
+    assert {"europe-north2", "northamerica-south1", "us-central2", "us-east2"} <= regions  # …
+    gcp = {z.zone for z in grid_table() if z.zone.startswith("gcp:")}
+    assert gcp == {f"gcp:{r}" for r in regions}
+    # codecarbon's misspelt "me-cenrtal1" stays an alias
+    assert find_zone("gcp:me-cenrtal1").zone == "gcp:me-central1"
 
 
-# --- spot values, read by hand from codecarbon 3.3.2's files -------------------------------------
+# --- spot values, read by hand from the source files -------------------------------------------
 
 
-def test_france_is_owid_2023_figure():
-    # global_energy_mix.json: "FRA": {"carbon_intensity": 56.039, ..., "year": 2023}
+def test_france_is_embers_2024_figure():
+    # data/grid_inputs/ember_yearly_latest.csv (Ember via co2.js): FRA,France,2024,44.18
     france = find_zone("FRA")
-    assert (france.intensity_g_per_kwh, france.year) == (56.0, 2023)
+    assert (france.intensity_g_per_kwh, france.year, france.basis) == (44.2, 2024, "lifecycle")
+    # Direct: OWID 2023 mix in codecarbon's global_energy_mix.json: coal 2.16, gas 31.43, oil
+    # 9.71 of 514.11 TWh (the other sources are 0 direct; biofuel 9.5 and other renewables 0.6
+    # TWh complete the total) → (2.16×760 + 31.43×370 + 9.71×406) / 514.11 = 33.5 g/kWh; RTE
+    # reports 32 g/kWh direct for 2023.
+    direct = (2.16 * 760 + 31.43 * 370 + 9.71 * 406) / (2.16 + 31.43 + 9.71 + 335.65 + 53.19
+                                                     + 48.61 + 23.26 + 9.5 + 0.6)
+    assert france.direct_g_per_kwh == pytest.approx(direct, abs=0.05)
 
 
-def test_us_states_convert_pounds_per_mwh_to_grams_per_kwh():
+def test_world_is_embers_figure():
+    # ember_yearly_latest.csv: World,World,2024,472.94 (Ember's global electricity figure;
+    # Ember gave 481 for 2023)
+    world = find_zone("world")
+    assert (world.kind, world.intensity_g_per_kwh, world.year) == ("world", 472.9, 2024)
+    assert "Ember" in world.source and world.basis == "lifecycle"
+
+
+def test_us_states_keep_egrid_combustion_labelled_as_such():
     # usa_emissions.json: "california": {"emissions": 394.769}, "west virginia": 1968.869,
     # "_unit": {"emissions": "lbs/MWh"}, "_source": {"year": 2023}.
     # 1 lb = 453.59237 g exactly and 1 MWh = 1000 kWh, so 394.769 lb/MWh = 179.065 g/kWh.
-    assert find_zone("US-CA").intensity_g_per_kwh == pytest.approx(394.769 * 0.45359237, abs=0.05)
-    assert find_zone("US-CA").intensity_g_per_kwh == 179.1
+    california = find_zone("US-CA")
+    assert california.intensity_g_per_kwh == pytest.approx(394.769 * 0.45359237, abs=0.05)
+    assert (california.intensity_g_per_kwh, california.year) == (179.1, 2023)
     assert find_zone("US-WV").intensity_g_per_kwh == pytest.approx(893.1, abs=0.05)
-    assert find_zone("US-CA").year == 2023
+    assert (california.basis, california.direct_g_per_kwh) == ("direct_combustion", 179.1)
+    assert "not lifecycle" in california.quality
 
 
-def test_canadian_province_is_codecarbons_fossil_weighted_mix():
-    # canada_energy_mix.json "ontario": naturalGas 8.6, petroleum 0.1, coal 0.0, total 100.1.
-    # codecarbon's factors (kg/kWh): natural gas 0.7438415916, petroleum 0.8166885263, others 0:
-    # (8.6 × 743.8415916 + 0.1 × 816.6885263) / 100.1 = 64.72 g/kWh.
-    expected = (8.6 * 743.8415916 + 0.1 * 816.6885263) / 100.1
-    assert find_zone("CA-ON").intensity_g_per_kwh == pytest.approx(expected, abs=0.05)
+def _canada_lifecycle(mix: dict) -> float:
+    keys = {"coal": "coal", "naturalGas": "gas", "petroleum": "oil", "nuclear": "nuclear",
+            "hydro": "hydro", "wind": "wind", "solar": "solar", "biomass": "biomass"}
+    shares = {k: mix[k] for k in keys}
+    return sum(mix[k] * AR5_LIFECYCLE[v] for k, v in keys.items()) / sum(shares.values())
 
 
-def test_every_canadian_province_matches_codecarbons_own_conversion():
-    from codecarbon.core.emissions import Emissions  # the code the build script reproduces
+def test_quebec_is_lifecycle_not_fossil_only():
+    # canada_energy_mix.json "quebec": hydro 92.1, wind 6.7, biomass 0.7, petroleum 0.3,
+    # naturalGas 0.2, solar 0.01 (others 0). × AR5: (92.1×24 + 6.7×11 + 0.7×230 + 0.3×650 +
+    # 0.2×490 + 0.01×45) / 100.01 = 27.4 g/kWh; codecarbon's fossil-only rate was 3.9 (7× lower).
+    quebec = find_zone("CA-QC")
+    expected = (92.1 * 24 + 6.7 * 11 + 0.7 * 230 + 0.3 * 650 + 0.2 * 490 + 0.01 * 45) / 100.01
+    assert quebec.intensity_g_per_kwh == pytest.approx(expected, abs=0.05)
+    assert quebec.intensity_g_per_kwh > 15
+    # direct: 0.3×406 + 0.2×370 over 100.01 = 2.0
+    assert quebec.direct_g_per_kwh == pytest.approx((0.3 * 406 + 0.2 * 370) / 100.01, abs=0.05)
 
+
+def test_every_canadian_province_is_its_mix_times_ar5_lifecycle():
     canada = _codecarbon_data("private_infra/2023/canada_energy_mix.json")
     for province, mix in canada.items():
-        rate = Emissions._region_energy_mix_to_emissions_rate(mix)
         assert find_zone(province).intensity_g_per_kwh == pytest.approx(
-            rate.kgs_per_kWh * 1000, abs=0.05
-        ), province
+            _canada_lifecycle(mix), abs=0.05), province
+    # Alberta: the data audit's 434 (gas 73.5% at 490, coal 8% at 820), not codecarbon's 627.7
+    assert find_zone("CA-AB").intensity_g_per_kwh == pytest.approx(434, abs=1)
 
 
-def test_chinese_and_nordic_spot_values():
+def test_chinese_provinces_are_labelled_co2_only_and_nordic_spot_values():
     # china_provincial_emissions.json: "CN-SC": 156.4 gCO2/kWh, 2023.
     # nordic_emissions.json: "SE4": 24.7, "NO4": 51.7 gCO2eq/kWh, 2025; "FI": 72.0.
-    assert (find_zone("CN-SC").intensity_g_per_kwh, find_zone("CN-SC").year) == (156.4, 2023)
+    sichuan = find_zone("CN-SC")
+    assert (sichuan.intensity_g_per_kwh, sichuan.year) == (156.4, 2023)
+    assert (sichuan.basis, sichuan.gases) == ("co2_direct", "CO2")
     assert find_zone("Sichuan").zone == "CN-SC"
     assert (find_zone("SE4").intensity_g_per_kwh, find_zone("SE4").year) == (24.7, 2025)
     assert find_zone("NO4").intensity_g_per_kwh == 51.7
@@ -190,28 +241,90 @@ def test_chinese_and_nordic_spot_values():
 
 def test_central_african_republic_zero_is_rebuilt_from_its_mix():
     # global_energy_mix.json: "CAF": carbon_intensity 0.0, hydroelectricity_TWh 0.15 of
-    # total_TWh 0.15 (2022); carbon_intensity_per_source.json: hydroelectricity 26.
+    # total_TWh 0.15 (2022); carbon_intensity_per_source.json: hydroelectricity 26. Ember's
+    # figure for CAF is 0 too.
     assert find_zone("CAF").intensity_g_per_kwh == 26.0
 
 
-def test_world_is_codecarbons_iea_average():
-    # carbon_intensity_per_source.json: "world_average": 475, IEA Global Energy & CO2 Status
-    # Report 2019 (which reports 2018).
-    world = find_zone("world")
-    assert (world.kind, world.intensity_g_per_kwh, world.year) == ("world", 475.0, 2018)
-    assert "IEA" in world.source
+@pytest.mark.parametrize(("zone", "ratio"), [("TKM", 2.7), ("UZB", 2.5), ("BHR", 1.8), ("BRN", 1.6)])
+def test_implausible_upstream_values_are_flagged(zone, ratio):
+    # OWID 2022 (codecarbon): TKM 1306.0 on 23.06 TWh gas + 0.01 hydro: the mix implies
+    # (23.06×490 + 0.01×24) / 23.07 = 489.8, a ratio of 2.7. The data audit found these four.
+    row = find_zone(zone)
+    assert "implausible" in row.quality and f"{ratio}x" in row.quality
 
 
-def test_gcp_region_keeps_googles_figure_and_names_its_grid():
-    # impact.csv: gcp,europe-west1,...,Belgium,BEL,,St. Ghislain,122
+@pytest.mark.parametrize("zone", ["MSR", "SHN", "FLK"])
+def test_tiny_grids_are_flagged(zone):
+    # Montserrat and Saint Helena 0.01 TWh, Falklands 0.02 TWh (global_energy_mix.json, 2022)
+    assert "low confidence" in find_zone(zone).quality
+
+
+def test_france_and_germany_are_not_flagged():
+    assert find_zone("FRA").quality == find_zone("DEU").quality == ""
+
+
+def test_gcp_region_is_on_its_grids_lifecycle_figure_with_googles_beside_it():
+    # gcp_region_carbon_2024.csv: europe-west1,Belgium,0.84,103.37; us-east1,...,575.77
     region = find_zone("gcp:europe-west1")
-    assert (region.intensity_g_per_kwh, region.grid_zone, region.kind) == (122.0, "BEL", "cloud")
-    assert find_zone("gcp:us-central1").grid_zone == "US-IA"
+    assert (region.grid_zone, region.kind, region.direct_g_per_kwh) == ("BEL", "cloud", 103.4)
+    assert region.intensity_g_per_kwh == find_zone("BEL").intensity_g_per_kwh
+    # electricitymaps_yearly_2024_us.csv: US-CAR-SC (Santee Cooper) 647 lifecycle
+    east1 = find_zone("gcp:us-east1")
+    assert (east1.grid_zone, east1.intensity_g_per_kwh, east1.direct_g_per_kwh) == (
+        "US-CAR-SC", 647.0, 575.8)
 
 
-def test_aws_us_east_1_is_on_virginias_grid():
-    assert find_zone("aws:us-east-1").grid_zone == "US-VA"
-    assert find_zone("aws:us-east-1").intensity_g_per_kwh == find_zone("US-VA").intensity_g_per_kwh
+def test_virginia_cloud_regions_are_on_pjm():
+    # electricitymaps_yearly_2024_us.csv: US-MIDA-PJM,PJM Interconnection,2024,403 (lifecycle).
+    # Northern Virginia is served by Dominion Energy, part of PJM; the data audit's lifecycle
+    # estimate for Virginia's in-state generation is ~306 g/kWh, below PJM as a whole.
+    east1 = find_zone("aws:us-east-1")
+    assert (east1.grid_zone, east1.intensity_g_per_kwh, east1.year, east1.basis) == (
+        "US-MIDA-PJM", 403.0, 2024, "lifecycle")
+
+
+AWS_GRIDS = {
+    "us-east-1": "US-MIDA-PJM", "us-east-2": "US-MIDA-PJM", "us-west-1": "US-CA",
+    "us-west-2": "US-OR", "ca-central-1": "CA-QC", "ca-west-1": "CA-AB", "sa-east-1": "BRA",
+    "mx-central-1": "MEX", "eu-west-1": "IRL", "eu-west-2": "GBR", "eu-west-3": "FRA",
+    "eu-central-1": "DEU", "eu-central-2": "CHE", "eu-north-1": "SE3", "eu-south-1": "ITA",
+    "eu-south-2": "ESP", "af-south-1": "ZAF", "me-south-1": "BHR", "me-central-1": "ARE",
+    "il-central-1": "ISR", "ap-east-1": "HKG", "ap-south-1": "IND", "ap-south-2": "IND",
+    "ap-northeast-1": "JPN", "ap-northeast-2": "KOR", "ap-northeast-3": "JPN",
+    "ap-southeast-1": "SGP", "ap-southeast-2": "AUS", "ap-southeast-3": "IDN",
+    "ap-southeast-4": "AUS", "ap-southeast-5": "MYS", "ap-southeast-7": "THA",
+    "cn-north-1": "CN-BJ", "cn-northwest-1": "CN-NX",
+}
+AZURE_GRIDS = {
+    "eastus": "US-MIDA-PJM", "eastus2": "US-MIDA-PJM", "centralus": "US-MIDW-MISO",
+    "northcentralus": "US-MIDA-PJM", "southcentralus": "US-TEX-ERCO", "westus": "US-CA",
+    "westus2": "US-WA", "westus3": "US-AZ", "westcentralus": "US-WY", "canadacentral": "CA-ON",
+    "canadaeast": "CA-QC", "brazilsouth": "BRA", "brazilsoutheast": "BRA", "northeurope": "IRL",
+    "westeurope": "NLD", "uksouth": "GBR", "ukwest": "GBR", "francecentral": "FRA",
+    "francesouth": "FRA", "germanywestcentral": "DEU", "germanynorth": "DEU",
+    "switzerlandnorth": "CHE", "switzerlandwest": "CHE", "norwayeast": "NO1", "norwaywest": "NO2",
+    "swedencentral": "SWE", "polandcentral": "POL", "italynorth": "ITA", "spaincentral": "ESP",
+    "austriaeast": "AUT", "belgiumcentral": "BEL", "eastasia": "HKG", "southeastasia": "SGP",
+    "japaneast": "JPN", "japanwest": "JPN", "koreacentral": "KOR", "koreasouth": "KOR",
+    "australiaeast": "AUS", "australiasoutheast": "AUS", "australiacentral": "AUS",
+    "australiacentral2": "AUS", "centralindia": "IND", "southindia": "IND", "westindia": "IND",
+    "jioindiawest": "IND", "jioindiacentral": "IND", "southafricanorth": "ZAF",
+    "southafricawest": "ZAF", "uaenorth": "ARE", "uaecentral": "ARE", "qatarcentral": "QAT",
+    "israelcentral": "ISR", "mexicocentral": "MEX", "newzealandnorth": "NZL",
+    "chilecentral": "CHL", "indonesiacentral": "IDN", "malaysiawest": "MYS",
+}
+
+
+def test_each_aws_and_azure_region_sits_on_its_documented_grid():
+    # Locations: AWS "Supported AWS Regions" and the az-CLI physicalLocation metadata (checked
+    # in the December 2026 data audit); US regions in Virginia, Ohio, Iowa, Illinois and Texas
+    # on their balancing area (PJM, MISO, ERCOT), the others on their country or state.
+    aws = {z.zone.removeprefix("aws:"): z.grid_zone for z in grid_table() if z.zone.startswith("aws:")}
+    azure = {z.zone.removeprefix("azure:"): z.grid_zone for z in grid_table()
+             if z.zone.startswith("azure:")}
+    assert aws == AWS_GRIDS
+    assert azure == AZURE_GRIDS
 
 
 # --- lookups -----------------------------------------------------------------------------------
@@ -226,6 +339,7 @@ def test_aws_us_east_1_is_on_virginias_grid():
         ("CA", "CAN"), ("CA-ON", "CA-ON"), ("Ontario", "CA-ON"),
         ("FI", "FIN"), ("Finland", "FIN"), ("SE3", "SE3"), ("SE-SE3", "SE3"),
         ("aws:us-east-1", "aws:us-east-1"), ("gcp:europe-west1", "gcp:europe-west1"),
+        ("MIDA-PJM", "US-MIDA-PJM"), ("us-mida-pjm", "US-MIDA-PJM"),
         ("azure:eastus", "azure:eastus"), ("world", "world"), ("South Korea", "KOR"),
     ],
 )
@@ -249,16 +363,28 @@ def test_an_unknown_region_suggests_the_nearest():
 # --- a malformed table -------------------------------------------------------------------------
 
 HEADER = ",".join(COLUMNS)
-GOOD = "FRA,FR,France,country,,56.0,2023,test source"
+GOOD = "FRA,FR,France,country,,56.0,lifecycle,CO2e,2023,33.5,test method,,test source"
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        GOOD.replace("56.0", "lots"),  # intensity not a number
+        GOOD.replace("test source", ""),  # no source
+        GOOD.replace("56.0", "-1"),  # negative intensity
+        GOOD.replace("2023", "recent"),  # year not a number
+        GOOD.replace("33.5", "lots"),  # direct value not a number
+    ],
+)
+def test_a_malformed_row_raises_data_table_error_naming_file_and_line(data_dir, row):
+    (data_dir / "grid_intensity.csv").write_text(f"{HEADER}\n{GOOD}\n{row}\n", encoding="utf-8")
+    with pytest.raises(DataTableError, match="grid_intensity.csv, line 3"):
+        grid_table()
 
 
 @pytest.mark.parametrize(
     "text",
     [
-        f"{HEADER}\nFRA,FR,France,country,,lots,2023,test source\n",  # intensity not a number
-        f"{HEADER}\nFRA,FR,France,country,,56.0,2023,\n",  # no source
-        f"{HEADER}\nFRA,FR,France,country,,-1,2023,test source\n",  # negative intensity
-        f"{HEADER}\nFRA,FR,France,country,,56.0,recent,test source\n",  # year not a number
         "zone,name,kind,year,source\nFRA,France,country,2023,test source\n",  # no intensity column
         f"{HEADER}\n",  # no rows
     ],
@@ -266,6 +392,22 @@ GOOD = "FRA,FR,France,country,,56.0,2023,test source"
 def test_a_malformed_table_raises_data_table_error(data_dir, text):
     (data_dir / "grid_intensity.csv").write_text(text, encoding="utf-8")
     with pytest.raises(DataTableError):
+        grid_table()
+
+
+@pytest.mark.parametrize("basis", ["", "marginal", "Lifecycle"])
+def test_an_unknown_or_missing_basis_names_the_file_and_row(data_dir, basis):
+    row = GOOD.replace("lifecycle", basis)
+    (data_dir / "grid_intensity.csv").write_text(f"{HEADER}\n{GOOD}\n{row}\n", encoding="utf-8")
+    with pytest.raises(DataTableError, match=r"grid_intensity.csv, line 3: zone FRA has basis"):
+        grid_table()
+
+
+def test_a_table_without_a_basis_column_names_the_file(data_dir):
+    header = HEADER.replace(",basis", "")
+    (data_dir / "grid_intensity.csv").write_text(
+        f"{header}\n{GOOD.replace(',lifecycle', '')}\n", encoding="utf-8")
+    with pytest.raises(DataTableError, match="grid_intensity.csv lacks column.s. basis"):
         grid_table()
 
 
@@ -295,3 +437,9 @@ def test_the_committed_table_is_what_the_script_builds(tmp_path, capsys, monkeyp
     assert output.read_text(encoding="utf-8") == committed.read_text(encoding="utf-8")
     printed = capsys.readouterr().out
     assert all(kind in printed for kind in KIND_ORDER)
+
+
+def test_the_vendored_inputs_say_where_they_came_from():
+    readme = (INPUTS / "README.md").read_text(encoding="utf-8")
+    for path in sorted(INPUTS.glob("*.csv")):
+        assert path.name in readme

@@ -38,6 +38,18 @@ def test_published_peaks():
     assert loader.find_accelerator("tpu-v4").peak_tflops_for("bf16") == 275
 
 
+def test_blackwell_fp32_and_tpu_v5p_fp8_follow_the_vendor_tables():
+    # NVIDIA's Blackwell spec table, "Individual Blackwell GPU Specifications": HGX B200 FP32 75
+    # TFLOPS, GB200 NVL72 FP32 80 TFLOPS, GB200 186 GB HBM3E, up to 1,200 W per GPU.
+    b200, gb200 = loader.find_accelerator("B200"), loader.find_accelerator("GB200")
+    assert b200.peak_tflops_for("fp32") == 75
+    assert gb200.peak_tflops_for("fp32") == 80
+    assert (gb200.memory_gb, gb200.tdp_w) == (186, 1200)
+    # cloud.google.com/tpu/docs/v5p lists bf16 459 only; no FP8 rate is published.
+    v5p = loader.find_accelerator("TPU v5p")
+    assert "fp8" not in v5p.peak_tflops and v5p.peak_tflops_for("bf16") == 459
+
+
 @pytest.mark.parametrize(("alias", "name"), [("A100", "A100 SXM4 80GB"), ("v100", "V100 SXM2 32GB"),
                                              ("h100", "H100 SXM5 80GB"), ("TPU_V3", "TPU v3"),
                                              ("tpuv5p", "TPU v5p"), ("gaudi-3", "Gaudi 3")])
