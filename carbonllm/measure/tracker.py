@@ -23,6 +23,8 @@ Configuration is resolved once (:func:`carbonllm.measure.track_config.resolve_co
 from __future__ import annotations
 
 import functools
+import math
+import os
 import secrets
 import threading
 import time
@@ -38,6 +40,7 @@ from carbonllm.measure.records import Measurement, RunSummary
 from carbonllm.measure.runfiles import (
     SAMPLES_SUFFIX,
     SUMMARY_SUFFIX,
+    create_exclusive,
     node_stem,
     summarize,
     write_summary,
@@ -61,8 +64,10 @@ def prepare_output_dir(directory: Path) -> Path:
     """Create ``directory`` (and parents); ``InputError`` if it cannot be created or written."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        probe = directory / f".carbonllm-write-test-{secrets.token_hex(3)}"
-        probe.write_text("")
+        if not directory.is_dir():
+            raise InputError(f"output directory {directory} is not a directory")
+        probe = directory / f".carbonllm-write-test-{secrets.token_hex(4)}"
+        os.close(create_exclusive(probe))  # O_EXCL|O_NOFOLLOW: never touches an existing file
         probe.unlink()
     except OSError as e:
         raise InputError(f"cannot write to output directory {directory}: {e.strerror or e}") from e
@@ -79,16 +84,15 @@ def read_progress_file(path: Path) -> dict[str, float] | None:
     """
     import json
 
+    from carbonllm.files import open_regular
     from carbonllm.quantities import parse_quantity
 
-    try:
-        with path.open("rb") as f:
-            f.seek(0, 2)
-            size = f.tell()
-            f.seek(max(0, size - 4096))
-            tail = f.read().decode("utf-8", errors="replace")
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         return None
+    try:
+        with open_regular(path, "progress file") as (f, size):  # never blocks on a FIFO
+            f.seek(max(0, size - 4096))
+            tail = f.read(4096).decode("utf-8", errors="replace")
     except OSError as e:
         raise InputError(f"cannot read progress file {path}: {e.strerror or e}") from e
     lines = [line.strip() for line in tail.splitlines() if line.strip()]
@@ -105,6 +109,13 @@ def read_progress_file(path: Path) -> dict[str, float] | None:
             raise InputError(f"progress file {path}: a JSON line needs \"tokens\" or \"steps\"")
         return values
     return {"value": parse_quantity(last, f"progress file {path} last line")}
+
+
+def _check_progress(value: float | None, what: str) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise InputError(f"{what} must be a finite number >= 0, not {value!r}")
 
 
 class Window:
@@ -141,6 +152,9 @@ class Tracker:
         self.run_id = config.run_id or f"{int(time.time())}-{secrets.token_hex(3)}"
         self.output_dir: Path | None = None
         self.result: RunSummary | None = None
+        self._stem: str | None = None  # the file-name stem this tracker claimed in output_dir
+        #: why the last summary write failed (a full disk), or None when the file is up to date
+        self.summary_error: str | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -155,15 +169,46 @@ class Tracker:
 
     @property
     def summary_path(self) -> Path | None:
-        if self.output_dir is None:
+        if self.output_dir is None or self._stem is None:
             return None
-        return self.output_dir / (node_stem(self.config.host, self.config.node_rank) + SUMMARY_SUFFIX)
+        return self.output_dir / (self._stem + SUMMARY_SUFFIX)
 
     @property
     def samples_path(self) -> Path | None:
-        if self.output_dir is None:
+        if self.output_dir is None or self._stem is None:
             return None
-        return self.output_dir / (node_stem(self.config.host, self.config.node_rank) + SAMPLES_SUFFIX)
+        return self.output_dir / (self._stem + SAMPLES_SUFFIX)
+
+    def _claim_files(self) -> JsonlSink:
+        """Create this node's samples file under a name no other run uses, and return its sink.
+
+        The name is ``<run id>.<host>-node<R>`` (sanitised). If a run with the same id has
+        already written this node's files into the directory (a reused ``CARBONLLM_RUN_ID`` or
+        job id), this run gets a new id (the old one plus a random suffix) and says so: a run
+        never replaces or appends to another's files. ``O_EXCL`` makes the claim atomic between
+        trackers started at the same moment.
+        """
+        directory = self.output_dir
+        if directory is None:  # prepare() sets it; a bug otherwise, not a user error
+            raise RuntimeError("Tracker.prepare() did not set output_dir")
+        first_id = self.run_id
+        for _ in range(20):
+            stem = node_stem(self.config.host, self.config.node_rank, self.run_id)
+            samples, summary = directory / (stem + SAMPLES_SUFFIX), directory / (stem + SUMMARY_SUFFIX)
+            if not (os.path.lexists(samples) or os.path.lexists(summary)):
+                try:
+                    sink = JsonlSink(samples)
+                except InputError:
+                    if not os.path.lexists(samples):
+                        raise
+                else:
+                    self._stem = stem
+                    if self.run_id != first_id:
+                        self._notes.append(f"run id {first_id!r} was already used in {directory} by this node; "
+                                           f"this run's id is {self.run_id!r}")
+                    return sink
+            self.run_id = f"{first_id}-{secrets.token_hex(3)}"
+        raise InputError(f"cannot find a free file name for this run in {directory}")
 
     def prepare(self) -> None:
         """Create and check the output directory (before anything runs). Idempotent."""
@@ -192,9 +237,8 @@ class Tracker:
         self._notes.extend(self._sensor_set.notes)
         if self.config.projection_warning is not None:
             self._notes.append(self.config.projection_warning)
-        if self.samples_path is None:  # prepare() sets it; a bug otherwise, not a user error
-            raise RuntimeError("Tracker.prepare() did not set samples_path")
-        sink = JsonlSink(self.samples_path)
+        self._notes.extend(n for n in self.config.notices if n not in self._notes)
+        sink = self._claim_files()
         self._sampler = Sampler(self._sensor_set.sensors, self.config.interval_s, sink=sink,
                                 on_sample=self._sampled)
         first = self._sampler.start()
@@ -254,7 +298,11 @@ class Tracker:
     # -- progress and windows -------------------------------------------------------------
 
     def step(self, tokens: float | None = None, steps: float = 1) -> None:
-        """Record progress: ``steps`` more steps (default 1) and ``tokens`` more tokens."""
+        """Record progress: ``steps`` more steps (default 1) and ``tokens`` more tokens.
+
+        ``InputError`` for a value that is not a finite number >= 0."""
+        _check_progress(tokens, "tokens")
+        _check_progress(steps, "steps")
         with self._lock:
             self._steps += steps
             if tokens is not None:
@@ -262,6 +310,8 @@ class Tracker:
 
     def set_progress(self, tokens: float | None = None, steps: float | None = None) -> None:
         """Set the progress so far (absolute values, e.g. read from a progress file)."""
+        _check_progress(tokens, "tokens")
+        _check_progress(steps, "steps")
         with self._lock:
             if tokens is not None:
                 self._tokens = tokens
@@ -328,6 +378,11 @@ class Tracker:
             return
         if values is None:
             return
+        if any(v < 0 for v in values.values()):
+            note = f"progress file {path}: negative progress ignored"
+            if note not in self._notes:
+                self._notes.append(note)
+            return
         if "value" in values:
             unit = "steps" if self.config.total_steps is not None else "tokens"
             values = {unit: values["value"]}
@@ -345,10 +400,14 @@ class Tracker:
         if path is not None:
             try:
                 write_summary(summary, path)
-            except OSError as e:  # policy: keep measuring; the note says the file may be stale
-                note = f"writing {path.name} failed: {e.strerror or e}"
-                if note not in self._notes:
-                    self._notes.append(note)
+            except (OSError, ValueError) as e:  # policy: keep measuring; retried at the next sample
+                self.summary_error = f"writing {path.name} failed: {getattr(e, 'strerror', None) or e}"
+                if not complete:
+                    note = self.summary_error + " (retried at each sample)"
+                    if note not in self._notes:
+                        self._notes.append(note)
+            else:
+                self.summary_error = None
         return summary
 
     def snapshot(self) -> Snapshot | None:
