@@ -95,6 +95,27 @@ def _load_directory(directory: Path) -> LoadedReport:
     return LoadedReport(data, samples_paths=samples, warnings=tuple(warnings))
 
 
+#: ReportData fields that are >= 0 when present (PUE is >= 1).
+NON_NEGATIVE_FIELDS = ("duration_s", "gpu_count", "device_hours", "it_energy_kwh", "energy_kwh", "energy_kwh_low",
+                       "energy_kwh_high", "intensity_g_per_kwh", "co2e_kg", "co2e_kg_low", "co2e_kg_high",
+                       "embodied_co2e_kg")
+
+
+def checked(data: ReportData, path: Path) -> ReportData:
+    """``data`` if its figures are possible (no negative energy, CO2e, duration or count; PUE >= 1);
+    else ``InputError`` naming the file and the field."""
+    for name in NON_NEGATIVE_FIELDS:
+        value = getattr(data, name, None)
+        if value is not None and value < 0:
+            raise InputError(f"{path}: {name} is negative ({value:g}); not a carbonllm output, or corrupt")
+    for name, value in data.energy_kwh_by_component.items():
+        if value < 0:
+            raise InputError(f"{path}: energy_kwh_by_component.{name} is negative ({value:g})")
+    if data.pue is not None and data.pue < 1:
+        raise InputError(f"{path}: pue is {data.pue:g}, less than 1; not a carbonllm output, or corrupt")
+    return data
+
+
 def load_report(path: str | Path) -> LoadedReport:
     """Read ``path`` (an estimate, run summary, run directory or codecarbon CSV) into a report.
 
@@ -111,7 +132,13 @@ def load_report(path: str | Path) -> LoadedReport:
         if isinstance(obj, dict) and obj.get("format") == RUN_FORMAT:
             return _load_summary(path)
         if isinstance(obj, dict) and obj.get("method") == "estimated" and "assumptions" in obj:
-            return LoadedReport(from_estimate(obj))
+            try:
+                data = from_estimate(obj)
+            except InputError as e:
+                raise InputError(f"{path}: {e}") from e
+            except (TypeError, ValueError, ArithmeticError) as e:  # a field of the wrong type or size
+                raise InputError(f"{path} is a corrupt carbonllm estimate: {' '.join(str(e).split())[:200]}") from e
+            return LoadedReport(checked(data, path))
         raise InputError(f"{path} {NOT_AN_INPUT}")
     first_line = head.splitlines()[0] if head else ""
     if "," in first_line:
