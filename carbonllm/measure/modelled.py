@@ -36,9 +36,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from carbonllm.errors import DeviceUnavailableError, MeasurementError
+
+if TYPE_CHECKING:
+    from carbonllm.measure.power_models import CpuPower
 
 
 class _CaptureLogs(logging.Filter):
@@ -293,10 +296,17 @@ class CpuModelSensor(_ModelSensor):
     component: str = "cpu"
     method = "codecarbon-cpu-model"
 
-    def __init__(self, models: CodecarbonModels, clock: Callable[[], float] = time.monotonic,
-                 cpu_times: Callable[[], tuple[float, float]] = machine_cpu_times) -> None:
-        super().__init__(models, clock)
-        self.name = "CPU (codecarbon model)"
+    def __init__(self, models: CodecarbonModels | None = None, clock: Callable[[], float] = time.monotonic,
+                 cpu_times: Callable[[], tuple[float, float]] = machine_cpu_times,
+                 power: CpuPower | None = None) -> None:
+        if models is None and power is None:
+            raise ValueError("CpuModelSensor needs codecarbon's models or a CpuPower")
+        super().__init__(models if power is None else None, clock)
+        self._power = power
+        if power is not None:  # known now (carbonllm.measure.power_models): no wait, no codecarbon import
+            self.name = f"{power.model} ({power.max_power_w:g} W at full load, {power.source})"
+        else:
+            self.name = "CPU (codecarbon model)"
         self._cpu_models = models
         self._cpu_times = cpu_times
         self._last_times: tuple[float, float] = (0.0, 0.0)
@@ -311,6 +321,10 @@ class CpuModelSensor(_ModelSensor):
         return load_factor(busy_s / total_s if total_s > 0 else 0.0)
 
     def _watts(self) -> float:
+        if self._power is not None:
+            return self._power.max_power_w
+        if self._cpu_models is None:  # __init__ makes this impossible
+            raise DeviceUnavailableError("no CPU power model")
         info, _ = self._cpu_models.cpu()
         self.name = f"{info.model} ({info.max_power_w:g} W TDP, codecarbon model)"
         return info.max_power_w
@@ -324,9 +338,9 @@ class RamModelSensor(_ModelSensor):
     method = "ram-model"
 
     def __init__(self, models: CodecarbonModels | None, clock: Callable[[], float] = time.monotonic,
-                 power_w: float | None = None) -> None:
+                 power_w: float | None = None, name: str | None = None) -> None:
         super().__init__(models if power_w is None else None, clock)
-        self.name = "RAM (codecarbon 3.x model)"
+        self.name = name or "RAM (codecarbon 3.x model)"
         self._fixed_power_w = power_w
 
     def _watts(self) -> float:

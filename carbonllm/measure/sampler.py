@@ -233,8 +233,10 @@ class Sampler:
                             dev.errors.append(error)
                         delta_j = 0.0
                 dev.energy_j += delta_j
-                if power_w is None and dev.last_time is not None and now > dev.last_time:
+                pending = isinstance(sensor, SettlingSensor) and sensor.pending
+                if power_w is None and not pending and dev.last_time is not None and now > dev.last_time:
                     power_w = delta_j / (now - dev.last_time)  # mean power over the interval
+                # a provisional counter (a model still loading) gives no power: null, never 0 W
             dev.last_counter_j = counter_j
         elif power_w is not None:
             if dev.last_power_w is not None and dev.last_time is not None:
