@@ -137,7 +137,8 @@ def test_samples_never_carry_0_w_for_unknown(tmp_path: Path) -> None:
                         "--", sys.executable, "-c", "import time; time.sleep(0.5)"], capture_output=True, text=True,
                        env=env, cwd=tmp_path, timeout=60)
     assert r.returncode == 0, r.stderr
-    samples = [json.loads(line) for f in (tmp_path / "o").glob("*.samples.jsonl") for line in f.read_text().splitlines()]
+    files = list((tmp_path / "o").glob("*.samples.jsonl"))
+    samples = [json.loads(line) for f in files for line in f.read_text().splitlines()]
     modelled = [s for s in samples if s["component"] in ("cpu", "ram")]
     first_t = min(s["elapsed_s"] for s in modelled)
     later = [s for s in modelled if s["elapsed_s"] > first_t]
