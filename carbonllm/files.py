@@ -14,6 +14,7 @@ file, a progress file) goes through here, so that a hostile or broken path gives
 from __future__ import annotations
 
 import json
+import math
 import os
 import stat
 from collections.abc import Iterator
@@ -106,14 +107,20 @@ def json_depth(value: Any) -> int:
 
 
 def parse_json(text: str, where: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
-    """``json.loads`` that refuses ``NaN``/``Infinity``, deep nesting and malformed text with one
-    ``InputError`` line naming ``where`` (a file, or a file and line)."""
+    """``json.loads`` that refuses ``NaN``/``Infinity`` (also as ``1e999``), deep nesting and
+    malformed text with one ``InputError`` line naming ``where`` (a file, or a file and line)."""
 
     def no_constant(name: str) -> Any:
         raise ValueError(f"{name} is not a number JSON allows")
 
+    def finite(literal: str) -> float:
+        number = float(literal)
+        if not math.isfinite(number):
+            raise ValueError(f"the number {literal[:40]} is out of range")
+        return number
+
     try:
-        value = json.loads(text, parse_constant=no_constant)
+        value = json.loads(text, parse_constant=no_constant, parse_float=finite)
     except json.JSONDecodeError as e:
         raise InputError(f"{where} is not valid JSON (line {e.lineno}: {e.msg}); truncated or corrupt?") from e
     except RecursionError as e:

@@ -9,6 +9,7 @@ subclass whose message is the one line the CLI prints.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from carbonllm.errors import InputError
 from carbonllm.estimator import defaults
 from carbonllm.estimator.calculator import Embodied, RunSpec, calculate, training_flops_6nd
 from carbonllm.estimator.results import Assumptions, Estimate
+from carbonllm.names import require_text
 from carbonllm.quantities import parse_quantity, require_positive
 from carbonllm.tables.loader import find_accelerator, find_zone, mfu_defaults
 
@@ -154,6 +156,11 @@ def estimate(
     at ``seq_len``) or ``"6nd"`` (6 × its active parameters × tokens).
     Raises :class:`~carbonllm.errors.InputError` (or a subclass) on bad input.
     """
+    for what, text in (("--gpu", gpu), ("--dtype", dtype), ("--region", region), ("--model", model),
+                       ("--flop-method", flop_method)):
+        require_text(text, what)
+    if config is not None and not isinstance(config, (str, os.PathLike)):
+        raise InputError(f"--config must be a path, not {type(config).__name__} {config!r}")
     given = dict(params=params, tokens=tokens, active_params=active_params, flops=flops,
                  gpu_hours=gpu_hours, hours=hours, region=region, intensity=intensity,
                  model=model, config=config)

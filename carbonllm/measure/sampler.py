@@ -301,7 +301,13 @@ class Sampler:
                                 devices=tuple(d.reading() for d in self._devices))
             self._last = snapshot
         if self._on_sample is not None:
-            self._on_sample(snapshot)
+            try:
+                self._on_sample(snapshot)
+            except Exception as e:  # noqa: BLE001 - policy: a failing callback (the display, the
+                # provisional summary) must not end the sampling; it is recorded and sampling goes on
+                message = f"after a sample: {type(e).__name__}: {e}"
+                if message not in self.write_errors:
+                    self.write_errors.append(message)
         return snapshot
 
     def _write_failed(self, error: OSError) -> None:

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from carbonllm.errors import CarbonLLMError, InputError
+from carbonllm.measure.progress import read_progress_file
 from carbonllm.measure.projection import EstimateComparison, Projection, build_projection
 from carbonllm.measure.records import Measurement, RunSummary
 from carbonllm.measure.runfiles import (
@@ -72,43 +73,6 @@ def prepare_output_dir(directory: Path) -> Path:
     except OSError as e:
         raise InputError(f"cannot write to output directory {directory}: {e.strerror or e}") from e
     return directory
-
-
-def read_progress_file(path: Path) -> dict[str, float] | None:
-    """The progress in the last non-empty line of ``path``, or None if there is none yet.
-
-    The line is a number (``1200000``, ``1.2e6``, ``1.2M``), counted in the unit of the planned
-    total (tokens with ``--total-tokens``, steps with ``--total-steps``), returned under the key
-    ``"value"``; or a JSON object such as ``{"tokens": 1200000, "steps": 300}``. Only the last
-    4 KiB are read, so the file may grow without bound. ``InputError`` if the line is malformed.
-    """
-    import json
-
-    from carbonllm.files import open_regular
-    from carbonllm.quantities import parse_quantity
-
-    if not os.path.lexists(path):
-        return None
-    try:
-        with open_regular(path, "progress file") as (f, size):  # never blocks on a FIFO
-            f.seek(max(0, size - 4096))
-            tail = f.read(4096).decode("utf-8", errors="replace")
-    except OSError as e:
-        raise InputError(f"cannot read progress file {path}: {e.strerror or e}") from e
-    lines = [line.strip() for line in tail.splitlines() if line.strip()]
-    if not lines:
-        return None
-    last = lines[-1]
-    if last.startswith("{"):
-        try:
-            data = json.loads(last)
-        except json.JSONDecodeError:
-            return None  # being written: the next read will see it whole
-        values = {k: parse_quantity(data[k], f"progress file {k}") for k in ("tokens", "steps") if k in data}
-        if not values:
-            raise InputError(f"progress file {path}: a JSON line needs \"tokens\" or \"steps\"")
-        return values
-    return {"value": parse_quantity(last, f"progress file {path} last line")}
 
 
 def _check_progress(value: float | None, what: str) -> None:

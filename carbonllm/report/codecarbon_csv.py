@@ -95,6 +95,17 @@ def _distinct(rows: Iterable[dict[str, str]], column: str) -> list[str]:
     return list(seen)
 
 
+def _is_time(text: str) -> bool:
+    """Whether ``text`` is an ISO 8601 time (codecarbon writes ``2025-01-01T00:00:00``)."""
+    from datetime import datetime
+
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
 def _joined(values: Sequence[str], limit: int = 5) -> str | None:
     """``a, b, c`` — or, past ``limit`` values, the first ones and how many there are."""
     if not values:
@@ -143,7 +154,7 @@ def report_from_rows(rows: Sequence[tuple[int, dict[str, str]]], *, tasks: bool 
     regions = _distinct(rows_used, "region")
     clouds = [f"{p}:{r}" for p, r in zip(_distinct(rows_used, "cloud_provider"), _distinct(rows_used, "cloud_region"),
                                           strict=False)]
-    timestamps = sorted(_distinct(rows_used, "timestamp"))
+    timestamps = sorted(t for t in _distinct(rows_used, "timestamp") if _is_time(t))
     extra = list(notes)
     if tasks:
         extra.append(f"summed {len(used)} codecarbon task rows")

@@ -101,6 +101,11 @@ NON_NEGATIVE_FIELDS = ("duration_s", "gpu_count", "device_hours", "it_energy_kwh
                        "embodied_co2e_kg")
 
 
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def checked(data: ReportData, path: Path) -> ReportData:
     """``data`` if its figures are possible (no negative energy, CO2e, duration or count; PUE >= 1);
     else ``InputError`` naming the file and the field."""
@@ -132,6 +137,10 @@ def load_report(path: str | Path) -> LoadedReport:
         if isinstance(obj, dict) and obj.get("format") == RUN_FORMAT:
             return _load_summary(path)
         if isinstance(obj, dict) and obj.get("method") == "estimated" and "assumptions" in obj:
+            version = obj.get("carbonllm_version")
+            if version is not None and not isinstance(version, str):
+                raise InputError(f"{path}: carbonllm_version is {type(version).__name__} {_short(version)}, not text; "
+                                 "not a carbonllm estimate, or corrupt")
             try:
                 data = from_estimate(obj)
             except InputError as e:
