@@ -36,6 +36,9 @@ from carbonllm.errors import InputError, MeasurementError
 from carbonllm.measure.sensors import Sensor, SettlingSensor
 from carbonllm.units import j_to_kwh
 
+#: Seconds between the baseline sample and the second one (then every ``interval_s``).
+FIRST_INTERVAL_S = 0.1
+
 
 class DeviceReading(BaseModel):
     """One device's running totals after a sample."""
@@ -176,7 +179,8 @@ class Sampler:
     """Samples ``sensors`` every ``interval_s`` seconds in a daemon thread.
 
     ``start()`` takes the baseline sample synchronously (so the first sample is on disk when it
-    returns) and starts the thread; ``stop()`` takes a last sample, joins, and closes the sink.
+    returns) and starts the thread, which takes the second sample :data:`FIRST_INTERVAL_S` later
+    (so every power is known by then) and then one every ``interval_s``; ``stop()`` takes a last sample, joins, and closes the sink.
     ``on_sample`` is called (in the sampling thread) with each :class:`Snapshot`; the tracker uses
     it to write the provisional summary and the CLI to refresh its display.
     """
@@ -325,7 +329,9 @@ class Sampler:
     # -- thread ---------------------------------------------------------------------------
 
     def _run(self) -> None:
-        next_t = self._clock() + self.interval_s
+        # the second sample comes soon after the baseline, so that every power (a modelled CPU's
+        # load, a counter's mean power) is known within FIRST_INTERVAL_S, not one interval later
+        next_t = self._clock() + min(self.interval_s, FIRST_INTERVAL_S)
         while not self._stop.wait(max(0.0, next_t - self._clock())):
             self.sample_now()
             next_t += self.interval_s
