@@ -180,7 +180,8 @@ class Sampler:
 
     ``start()`` takes the baseline sample synchronously (so the first sample is on disk when it
     returns) and starts the thread, which takes the second sample :data:`FIRST_INTERVAL_S` later
-    (so every power is known by then) and then one every ``interval_s``; ``stop()`` takes a last sample, joins, and closes the sink.
+    (so every power is known by then) and then one every ``interval_s``; ``stop()`` takes a last
+    sample, joins, and closes the sink.
     ``on_sample`` is called (in the sampling thread) with each :class:`Snapshot`; the tracker uses
     it to write the provisional summary and the CLI to refresh its display.
     """
