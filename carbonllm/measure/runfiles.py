@@ -284,6 +284,9 @@ class RunDirectory:
         names = [name for name, _ in pairs]
         nodes = [summary for _, summary in pairs]
         merged = nodes[0].model_copy(update={"node_files": names}) if len(nodes) == 1 else combine(nodes, names)
+        problem = summary_problem(merged)
+        if problem is not None:  # finite nodes can still add up to an overflow
+            raise InputError(f"the nodes of run {run_id!r} in {self.directory} cannot be merged: {problem}")
         if self.skipped and with_skipped:
             merged = merged.model_copy(update={"notes": [*merged.notes, *self.skipped]})
         return merged

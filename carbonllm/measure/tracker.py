@@ -289,6 +289,8 @@ class Tracker:
         Both boundaries are exact samples: while codecarbon's models are still loading the window
         first waits for them (once, up to ~1.5 s), so no energy from before it is charged to it.
         """
+        if not isinstance(name, str):
+            raise InputError(f"a window's name must be text, not {type(name).__name__} {name!r}")
         handle = Window(name)
         start = None
         if self._sampler is not None:
@@ -470,6 +472,8 @@ def track(
     gpu: str | None = None,
     dtype: str | None = None,
     progress_file: str | Path | None = None,
+    cpu_power_w: float | str | None = None,
+    ram_power_w: float | str | None = None,
     config: TrackConfig | None = None,
     sensors: SensorSource | None = None,
 ) -> Tracker:
@@ -486,7 +490,8 @@ def track(
         config = resolve_config(dict(region=region, intensity_g_per_kwh=intensity, pue=pue, interval_s=interval_s,
                                      output_dir=output_dir, gpu_ids=ids, total_tokens=total_tokens,
                                      total_steps=total_steps, params=params, gpu=gpu, dtype=dtype,
-                                     progress_file=progress_file))
+                                     progress_file=progress_file, cpu_power_w=cpu_power_w,
+                                     ram_power_w=ram_power_w))
     return Tracker(config, sensors)
 
 
