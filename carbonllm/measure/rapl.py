@@ -43,7 +43,7 @@ def _read_int(path: Path) -> int:
         raise MeasurementError(f"cannot read {path}: {e}") from e
 
 
-def _read_name(directory: Path) -> str:
+def read_domain_name(directory: Path) -> str:
     """A domain's ``name`` file, or "" when it is missing or cannot be read (a short, bounded read)."""
     try:
         with (directory / "name").open("rb") as f:
@@ -61,7 +61,7 @@ class RaplSensor:
         self.directory = directory
         self.device = device
         self.component = component
-        self.name = _read_name(directory) or directory.name
+        self.name = read_domain_name(directory) or directory.name
         range_file = directory / "max_energy_range_uj"
         self.energy_range_j: float | None = (
             _read_int(range_file) / UJ_PER_J if range_file.exists() else None
@@ -104,7 +104,7 @@ def find_rapl(root: Path | None = None) -> RaplDomains:
         found.problem = f"not available (no intel-rapl domains in {root})"
         return found
     for directory in domains:
-        name = _read_name(directory)
+        name = read_domain_name(directory)
         package, sub = _DOMAIN.match(directory.name).groups()  # type: ignore[union-attr]
         try:
             if sub is None and name.startswith("package"):
@@ -121,4 +121,4 @@ def find_rapl(root: Path | None = None) -> RaplDomains:
     return found
 
 
-__all__ = ["DEFAULT_RAPL_ROOT", "RaplDomains", "RaplSensor", "find_rapl"]
+__all__ = ["DEFAULT_RAPL_ROOT", "RaplDomains", "RaplSensor", "find_rapl", "read_domain_name"]
