@@ -305,12 +305,15 @@ SUBCOMMANDS: dict[str, tuple[list[str], list[str]]] = {
                "--params", "--gpu", "--dtype", "--pid", "--kill-after", "--cpu-power-w", "--ram-power-w", "--format",
                "--regoin", "--run-id"], []),
     "report": (["--format", "--training", "--plot"], []),
+    "doctor": (["--gpu-ids", "--format"], []),
 }
 
 
 @FUZZ
 @given(name=st.sampled_from(sorted(SUBCOMMANDS)), data=st.data())
-def test_every_subcommand(run_cli, name: str, data: st.DataObject, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_every_subcommand(run_cli, name: str, data: st.DataObject, tmp_path_factory: pytest.TempPathFactory,
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path_factory.mktemp("fuzz-cwd"))  # whatever a fuzzed --plot writes lands here
     options, base = SUBCOMMANDS[name]
     picked = data.draw(st.lists(st.tuples(st.sampled_from(options), NUMBER_TEXT), max_size=3))
     argv = [name, *base]
