@@ -18,8 +18,13 @@ Nothing here is measured; every reading says so in its ``method``:
   at most 32), at 5 W per x86 DIMM (1.5 W on ARM) with 0.9×, 0.8× and 0.7× marginal power past 4,
   8 and 16 DIMMs, at least 10 W (x86). Older codecarbon (< 3) used 3 W per 8 GB (0.375 W/GB).
 
-codecarbon is imported lazily, in a background thread started when the sensor is made, because
-importing it takes about 1.5 s: the first (baseline) sample never waits for it. Until it has
+Sensor discovery gives these sensors their power at once, from
+:mod:`carbonllm.measure.power_models` (codecarbon's CPU table read as a data file, its RAM model
+recomputed, or ``--cpu-power-w``/``--ram-power-w``): nothing waits and codecarbon is not imported.
+The path below, codecarbon's own classes in :class:`CodecarbonModels`, remains for callers that
+pass them (and ``carbonllm doctor``'s comparison): codecarbon is then imported lazily, in a
+background thread started when the sensor is made, because importing it takes about 1.5 s: the
+first (baseline) sample never waits for it. Until it has
 loaded, a read returns the last known counter and marks it ``pending``; the sampler settles a
 pending read (waits, then takes the counter as of that read) where a sample must be exact: a
 window's boundaries and the final sample. Only those model

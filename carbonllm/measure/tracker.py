@@ -13,7 +13,7 @@ One tracker per node measures all of that node's GPUs, its CPUs and RAM. In a di
 (``torchrun``, ``srun``) every process may call ``track``: the process whose local rank
 (``LOCAL_RANK``, else ``SLURM_LOCALID``) is 0 measures; the others get a tracker that measures
 nothing, still accepts ``step()`` and windows, and returns results with
-``method="not-measured"``. Each measuring node writes ``<host>-node<R>`` files into the output
+``method="not-measured"``. Each measuring node writes ``<run id>.<host>-node<R>`` files into the output
 directory (see :mod:`carbonllm.measure.runfiles`); :func:`carbonllm.measure.runfiles.merge_runs` adds them up.
 
 Configuration is resolved once (:func:`carbonllm.measure.track_config.resolve_config`): keywords > environment
@@ -286,8 +286,9 @@ class Tracker:
     def window(self, name: str) -> Iterator[Window]:
         """Measure a named window; its :class:`Measurement` is ``window.result`` after the block.
 
-        Both boundaries are exact samples: while codecarbon's models are still loading the window
-        first waits for them (once, up to ~1.5 s), so no energy from before it is charged to it.
+        Both boundaries are exact samples. (With sensors whose model is still loading, codecarbon's
+        own classes passed in by a caller, the window first waits for them, once, so no energy from
+        before it is charged to it; the sensors discovery makes never load anything.)
         """
         if not isinstance(name, str):
             raise InputError(f"a window's name must be text, not {type(name).__name__} {name!r}")

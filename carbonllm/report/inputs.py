@@ -175,7 +175,7 @@ SAMPLE_KEYS = ("time_unix", "elapsed_s", "device", "component", "energy_j", "pow
 
 def read_samples(paths: tuple[Path, ...] | list[Path]) -> tuple[list[dict[str, Any]], list[str]]:
     """Every readable sample of ``paths`` (read by :func:`carbonllm.measure.runfiles.load_samples`), each with
-    its ``node`` (the file's ``<host>-node<R>`` stem), and a line per file saying what was skipped."""
+    its ``node`` (the file's ``<run id>.<host>-node<R>`` stem), and a line per file saying what was skipped."""
     from carbonllm.measure import runfiles
 
     samples: list[dict[str, Any]] = []
