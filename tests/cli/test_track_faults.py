@@ -341,3 +341,28 @@ def test_options_after_the_command_belong_to_the_command(tmp_path: Path, env: di
     r = track(["--intensity", "1", "--interval", "0.05", "--output", str(tmp_path / "o"), PY, "-c",
                "import sys; sys.exit(len(sys.argv))", "--region", "x"], env, tmp_path)
     assert r.returncode == 3, r.stderr  # argv: -c, --region, x
+
+
+def test_a_real_host_name_with_a_slash_stays_inside_the_output(tmp_path: Path, env: dict[str, str]) -> None:
+    """The same with a real process whose host name holds ``/`` (a UTS namespace of its own;
+    skipped where ``unshare`` is not permitted, as in unprivileged CI containers)."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.skip("no unshare(1)")
+    out = tmp_path / "a" / "out"
+    rename = ("import ctypes, os, sys\n"
+              "name = b'up/../../escape'\n"
+              "if ctypes.CDLL(None, use_errno=True).sethostname(name, len(name)) != 0: sys.exit(99)\n"
+              "os.execv(sys.argv[1], sys.argv[1:])\n")
+    r = subprocess.run([unshare, "--uts", PY, "-c", rename, CARBONLLM, "track", "--intensity", "1", "--interval",
+                        "0.05", "--output", str(out), "--", PY, "-c", "import socket; print(socket.gethostname())"],
+                       env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    if r.returncode != 0 and ("Operation not permitted" in r.stderr or r.returncode == 99):
+        pytest.skip(f"no UTS namespace here: {r.stderr.strip()[:100]}")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "up/../../escape"  # the child saw the hostile name
+    files = sorted(p for p in tmp_path.rglob("*") if p.is_file() and "rapl" not in p.parts)
+    assert len(files) == 2 and all(p.parent == out for p in files), files
+    summary = read_summary(next(out.glob("*.summary.json")))
+    assert summary.host == "up/"  # recorded as it is (the part before the first dot); only the path is sanitised
+    assert all(p.name.split(".", 2)[1].startswith("up_-node0") for p in files)
