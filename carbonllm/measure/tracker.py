@@ -171,7 +171,7 @@ class Tracker:
                         self._notes.append(f"run id {first_id!r} was already used in {directory} by this node; "
                                            f"this run's id is {self.run_id!r}")
                     return sink
-            self.run_id = f"{first_id}-{secrets.token_hex(3)}"
+            self.run_id = f"{first_id[:48]}-{secrets.token_hex(3)}"  # short enough to stay whole in the name
         raise InputError(f"cannot find a free file name for this run in {directory}")
 
     def prepare(self) -> None:

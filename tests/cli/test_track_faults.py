@@ -366,3 +366,18 @@ def test_a_real_host_name_with_a_slash_stays_inside_the_output(tmp_path: Path, e
     summary = read_summary(next(out.glob("*.summary.json")))
     assert summary.host == "up/"  # recorded as it is (the part before the first dot); only the path is sanitised
     assert all(p.name.split(".", 2)[1].startswith("up_-node0") for p in files)
+
+
+def test_a_long_reused_run_id_still_finds_a_free_name(tmp_path: Path) -> None:
+    from carbonllm.measure.sensors import FakeSensor
+    from carbonllm.measure.tracker import track as start_tracking
+
+    run_id = "r" * 100  # longer than a name keeps: the suffix of a reused id must stay visible
+    with pytest.MonkeyPatch.context() as m:
+        m.setenv("CARBONLLM_RUN_ID", run_id)
+        for _ in range(3):
+            with start_tracking(intensity=1, interval_s=60, output_dir=tmp_path / "o",
+                                sensors=[FakeSensor(energies_j=[0.0, 1.0])]):
+                pass
+    summaries = [read_summary(p) for p in (tmp_path / "o").glob("*.summary.json")]
+    assert len(summaries) == 3 and len({s.run_id for s in summaries}) == 3
