@@ -9,13 +9,13 @@ Linux the child gets SIGKILL if the tracker itself dies (``PR_SET_PDEATHSIG``). 
 measures until that process exits; ``--merge DIR`` prints the merged summary of each run in a
 run directory. An unknown option before ``--`` is a usage error (exit 2), never the command.
 
-Display: a live panel on stderr when stderr is a terminal, else a log line on stderr every
-minute. The summary is printed on stderr as a table (so the child's stdout stays clean), or on
-stdout as JSON with ``--format json`` (the child's stdout then goes to stderr, so stdout holds
-only the JSON; ``--json PATH`` writes the JSON to a file instead and leaves the child's stdout
-alone). It is always in ``<output>/<run id>.<host>-node<R>.summary.json``; when that cannot be
-written (a full disk) it is printed on stderr as JSON with the reason, and the exit status is
-still the command's.
+Display: a live line on the bottom row of the terminal when stderr is one (kept apart from the
+command's output by a scroll region), else a log line on stderr every minute. The summary is
+printed on stderr as a table (so the child's stdout stays clean), or on stdout as JSON with
+``--format json`` (the child's stdout then goes to stderr, so stdout holds only the JSON;
+``--json PATH`` writes the JSON to a file instead and leaves the child's stdout alone). It is
+always in ``<output>/<run id>.<host>-node<R>.summary.json``; when that cannot be written (a full
+disk) it is printed on stderr as JSON with the reason, and the exit status is still the command's.
 """
 
 from __future__ import annotations
@@ -76,37 +76,72 @@ def _line(config: TrackConfig, snapshot: Snapshot) -> str:
             f"energy {energy_kwh:.4g} kWh (IT)  CO2e {si(co2e * 1000, 'g')}")
 
 
+class StatusLine:
+    """The live line on a terminal: its bottom row, kept out of the command's way.
+
+    A scroll region (DECSTBM, ``ESC [ 1 ; rows-1 r``, as apt's progress bar does) leaves the
+    bottom row to carbonllm: the command's output scrolls in the rows above and is never drawn
+    over or interleaved with the line, which is redrawn in place (save cursor, go to the bottom
+    row, clear it, write, restore) in one ``write`` per sample. ``close()`` clears the row and
+    gives the whole screen back. A terminal resized meanwhile keeps the old region until then.
+    """
+
+    def __init__(self, fd: int, rows: int, columns: int) -> None:
+        self.fd = fd
+        self.rows = rows
+        self.columns = columns
+        # one new line, so a cursor on the bottom row moves up with the text; then the region
+        self._write(f"\n\x1b[1A\x1b7\x1b[1;{rows - 1}r\x1b8")
+        self.show("carbonllm: starting…")
+
+    @classmethod
+    def open(cls, fd: int = 2) -> StatusLine | None:
+        """A status line on ``fd`` if it is a terminal of at least 3 rows, else None."""
+        try:
+            if not os.isatty(fd):
+                return None
+            size = os.get_terminal_size(fd)
+        except OSError:
+            return None
+        return cls(fd, size.lines, size.columns) if size.lines >= 3 and size.columns >= 20 else None
+
+    def _write(self, text: str) -> None:
+        try:
+            os.write(self.fd, text.encode("utf-8", errors="replace"))
+        except OSError:  # the terminal went away (SIGHUP): the measurement goes on without a display
+            return
+
+    def show(self, text: str) -> None:
+        line = text if len(text) < self.columns else text[: self.columns - 2] + "…"
+        self._write(f"\x1b7\x1b[{self.rows};1H\x1b[2K{line}\x1b8")
+
+    def close(self) -> None:
+        self._write(f"\x1b7\x1b[{self.rows};1H\x1b[2K\x1b[r\x1b8")
+
+
 class Display:
-    """Live panel on a terminal, periodic log lines otherwise; all on stderr."""
+    """The live line on a terminal (:class:`StatusLine`), periodic log lines otherwise; all on stderr."""
 
     def __init__(self, config: TrackConfig, live: bool) -> None:
         self.config = config
-        self._live: Any = None
+        self._line = StatusLine.open(sys.stderr.fileno()) if live else None
         self._last_log = time.monotonic()
-        if live:
-            from rich.console import Console
-            from rich.live import Live
-            from rich.text import Text
-
-            self._text = Text
-            self._live = Live(Text("carbonllm: starting…"), console=Console(stderr=True),
-                              refresh_per_second=2, transient=True)
-            self._live.start()
 
     @property
     def live(self) -> bool:
-        return self._live is not None
+        return self._line is not None
 
     def update(self, tracker: Tracker, snapshot: Snapshot) -> None:
-        if self._live is not None:
-            self._live.update(self._text("carbonllm  " + _line(self.config, snapshot)))
+        if self._line is not None:
+            self._line.show("carbonllm  " + _line(self.config, snapshot))
         elif time.monotonic() - self._last_log >= LOG_EVERY_S:
             self._last_log = time.monotonic()
             click.echo("carbonllm: " + _line(self.config, snapshot), err=True)
 
     def close(self) -> None:
-        if self._live is not None:
-            self._live.stop()
+        if self._line is not None:
+            self._line.close()
+            self._line = None
 
 
 def render_table(summary: RunSummary, where: str | None = None) -> None:
