@@ -80,7 +80,12 @@ else:
             pass
         window = time.perf_counter() - t
         t = time.perf_counter(); loop(n); work = time.perf_counter() - t
-print(f"workload_s={work:.4f} window_s={window:.4f}")
+        sampler = tracker._sampler  # the CPU time one sample costs the process (read, append, summary)
+        c = time.thread_time()
+        for _ in range(50):
+            sampler.sample_now()
+        sample_ms = (time.thread_time() - c) / 50 * 1000
+print(f"workload_s={work:.4f} window_s={window:.4f}" + ("" if mode == "bare" else f" sample_ms={sample_ms:.3f}"))
 """
 
 
@@ -88,6 +93,7 @@ def in_process(rounds: int, n: int, env: dict[str, str], tmp: Path) -> None:
     """The loop's own time bare and inside ``carbonllm.track()``, interleaved; the first window."""
     times: dict[str, list[float]] = {"bare": [], "carbonllm.track()": []}
     windows: list[float] = []
+    samples_ms: list[float] = []
     for r in range(rounds):
         for mode in times:
             out = subprocess.run([sys.executable, "-c", IN_PROCESS, "bare" if mode == "bare" else "track", str(n),
@@ -98,6 +104,9 @@ def in_process(rounds: int, n: int, env: dict[str, str], tmp: Path) -> None:
             times[mode].append(float(match.group(1)))
             if mode != "bare":
                 windows.append(float(match.group(2)))
+                cost = re.search(r"sample_ms=([\d.]+)", out)
+                if cost is not None:
+                    samples_ms.append(float(cost.group(1)))
     bare = statistics.median(times["bare"])
     tracked = statistics.median(times["carbonllm.track()"])
     pairs = ", ".join(f"{a:.3f}/{b:.3f}" for a, b in zip(times["bare"], times["carbonllm.track()"], strict=True))
@@ -105,6 +114,9 @@ def in_process(rounds: int, n: int, env: dict[str, str], tmp: Path) -> None:
           f"ratio {tracked / bare:.3f} (rounds bare/tracked: {pairs})")
     runs = ", ".join(f"{w:.4f}" for w in windows)
     print(f"first t.window(): median {statistics.median(windows):.4f} s (runs: {runs})")
+    per = statistics.median(samples_ms)
+    print(f"CPU time of one sample (sensors read, lines appended, provisional summary rewritten): median "
+          f"{per:.3f} ms, i.e. {per / 2000 * 100:.3f}% of a core at the default 2 s interval")
 
 
 def first_known_sample_s(carbonllm: str, env: dict[str, str], out: Path) -> float:
