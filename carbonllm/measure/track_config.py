@@ -238,6 +238,10 @@ def resolve_config(
     if nodes is None:
         world, local_world = _int_env(env, "WORLD_SIZE"), _int_env(env, "LOCAL_WORLD_SIZE")
         nodes = max(1, world // local_world) if world and local_world else 1
+    if nodes < 1:
+        raise InputError(f"the number of nodes must be at least 1, got {nodes} (CARBONLLM_NODES / SLURM_NNODES)")
+    if node_rank < 0:
+        raise InputError(f"the node rank must be >= 0, got {node_rank} (NODE_RANK / GROUP_RANK / SLURM_NODEID)")
     run_id = env.get("CARBONLLM_RUN_ID") or (
         f"slurm-{env['SLURM_JOB_ID']}" + (f".{env['SLURM_STEP_ID']}" if env.get("SLURM_STEP_ID") else "")
         if env.get("SLURM_JOB_ID") else (f"torchrun-{env['TORCHELASTIC_RUN_ID']}"

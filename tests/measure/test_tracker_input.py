@@ -66,3 +66,13 @@ def test_a_merge_that_would_overflow_is_refused(tmp_path: Path) -> None:
         (tmp_path / f"h{rank}-node{rank}.summary.json").write_text(json.dumps(data))
     with pytest.raises(InputError, match="cannot be merged: energy_kwh"):
         merge_runs(tmp_path)
+
+
+@pytest.mark.parametrize(("env", "match"), [({"SLURM_NNODES": "0"}, "number of nodes must be at least 1"),
+                                            ({"NODE_RANK": "-1"}, "node rank must be >= 0"),
+                                            ({"LOCAL_RANK": "x"}, "LOCAL_RANK must be an integer")])
+def test_rank_variables_are_checked(env: dict[str, str], match: str) -> None:
+    from carbonllm.measure.track_config import resolve_config
+
+    with pytest.raises(InputError, match=match):
+        resolve_config({"intensity_g_per_kwh": 1}, environ=env, read_file=False)
