@@ -10,12 +10,22 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping
+from typing import Any
+
+from carbonllm.errors import InputError
 
 _IGNORED = re.compile(r"[\s\-_./()]+")
 
 
+def require_text(value: Any, what: str) -> None:
+    """``InputError`` unless ``value`` is None or a string (an API caller passing ``gpu=5``)."""
+    if value is not None and not isinstance(value, str):
+        raise InputError(f"{what} must be a name (text), not {type(value).__name__} {value!r}")
+
+
 def normalize(name: str) -> str:
     """The matching key of a name: lower case, without spaces, ``-``, ``_``, ``.``, ``/``, brackets."""
+    require_text(name, "a name")
     return _IGNORED.sub("", name.strip().lower())
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from carbonllm.errors import ConfigError, InputError
+from carbonllm.files import read_text
 
 #: environment variable → config field
 ENVIRONMENT = {
@@ -30,9 +31,25 @@ ENVIRONMENT = {
     "CARBONLLM_GPU_IDS": "gpu_ids",
     "CARBONLLM_OUTPUT": "output_dir",
     "CARBONLLM_RAPL_ROOT": "rapl_root",
+    "CARBONLLM_CPU_POWER_W": "cpu_power_w",
+    "CARBONLLM_RAM_POWER_W": "ram_power_w",
 }
-FILE_KEYS = {"region", "intensity_g_per_kwh", "intensity", "pue", "interval_s", "interval", "gpu_ids",
-             "output_dir", "rapl_root"}
+#: config-file key → the TOML types it may have (a number may also be written as a string: "7B")
+FILE_KEYS: dict[str, tuple[type, ...]] = {
+    "region": (str,),
+    "intensity_g_per_kwh": (int, float, str),
+    "intensity": (int, float, str),
+    "pue": (int, float, str),
+    "interval_s": (int, float, str),
+    "interval": (int, float, str),
+    "gpu_ids": (str, int, list),
+    "output_dir": (str,),
+    "rapl_root": (str,),
+    "cpu_power_w": (int, float, str),
+    "ram_power_w": (int, float, str),
+}
+#: A config file larger than this is refused (a real one is a few lines).
+MAX_CONFIG_BYTES = 1024 * 1024
 
 
 def find_config_file(environ: Mapping[str, str], cwd: Path | None = None) -> Path | None:
@@ -59,16 +76,32 @@ def read_config_file(path: Path) -> dict[str, Any]:
             import tomli as tomllib
         except ImportError as e:
             raise ConfigError(f"reading {path} needs Python 3.11+ or the tomli package") from e
+    text = read_text(path, "config file", MAX_CONFIG_BYTES)  # a regular file: never /dev/zero or a FIFO
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise ConfigError(f"cannot read config file {path}: {e}") from e
-    values = {k: v for k, v in data.items() if not isinstance(v, dict)}
-    values.update(data.get("track", {}))
-    unknown = sorted(set(values) - FILE_KEYS)
+        data = tomllib.loads(text)
+    except (ValueError, RecursionError) as e:
+        raise ConfigError(f"cannot read config file {path}: {' '.join(str(e).split())}") from e
+    track = data.get("track", {})
+    if not isinstance(track, dict):
+        raise ConfigError(f"config file {path}: track must be a [track] table, not {type(track).__name__} "
+                          f"{track!r}")
+    values = {k: v for k, v in data.items() if k != "track"}
+    values.update(track)
+    unknown = sorted(set(values) - set(FILE_KEYS))
     if unknown:
         raise ConfigError(f"config file {path}: unknown key(s) {', '.join(unknown)}; "
                           f"known: {', '.join(sorted(FILE_KEYS))}")
+    for key, value in values.items():
+        allowed = FILE_KEYS[key]
+        if isinstance(value, bool) or not isinstance(value, allowed) or (
+                isinstance(value, list) and not all(isinstance(v, (str, int)) and not isinstance(v, bool)
+                                                    for v in value)):
+            kinds = " or ".join({"str": "a string", "int": "a number", "float": "a number",
+                                 "list": "a list of ids"}[t.__name__] for t in allowed)
+            kinds = " or ".join(dict.fromkeys(kinds.split(" or ")))
+            raise ConfigError(f"config file {path}: {key} must be {kinds}, not {type(value).__name__} {value!r}")
+        if isinstance(value, str) and not value.strip():
+            raise ConfigError(f"config file {path}: {key} is empty; remove it or give a value")
     if "intensity" in values:
         values["intensity_g_per_kwh"] = values.pop("intensity")
     if "interval" in values:

@@ -70,8 +70,8 @@ def check_rapl(root: Path | None) -> dict[str, Any]:
                 energy_file.read_text()
             except OSError:
                 readable = False
-            files.append({"path": str(energy_file), "domain": name_file.read_text().strip()
-                          if name_file.exists() else "", "readable": readable})
+            files.append({"path": str(energy_file), "domain": sensor_rapl.read_domain_name(name_file.parent),
+                          "readable": readable})
     return {"root": str(root), "files": files, "packages": [s.device for s in found.packages],
             "dram": [s.device for s in found.dram], "problem": found.problem or None}
 
@@ -110,20 +110,20 @@ def diagnose(gpu_ids: tuple[str, ...] | None = None, cuda_visible_devices: str |
         plan["gpu"] = f"{len(selected)} GPU(s) via {', '.join(methods)}"
     else:
         plan["gpu"] = "not measured: " + (nvml["error"] or "no GPU selected")
-    cpu_model = (codecarbon["cpu"] or {}).get("model")
+    # what track uses without RAPL: codecarbon's models, their power read directly (power_models)
+    from carbonllm.measure import power_models
+
     if rapl["packages"]:
         plan["cpu"] = f"rapl ({', '.join(rapl['packages'])})"
-    elif codecarbon["cpu"]:
-        plan["cpu"] = (f"codecarbon-cpu-model: {cpu_model}, {codecarbon['cpu']['max_power_w']:g} W TDP × load model "
-                       f"(RAPL {rapl['problem']})")
     else:
-        plan["cpu"] = f"not measured (RAPL {rapl['problem']}; {codecarbon['error']})"
+        cpu = power_models.cpu_power()
+        plan["cpu"] = (f"codecarbon-cpu-model: {cpu.model}, {cpu.max_power_w:g} W at full load × load model "
+                       f"({cpu.source}; RAPL {rapl['problem']})")
     if rapl["dram"]:
         plan["ram"] = f"rapl ({', '.join(rapl['dram'])})"
-    elif codecarbon["ram"]:
-        plan["ram"] = f"ram-model: {codecarbon['ram']['power_w']:g} W for {codecarbon['ram']['memory_gb']:.0f} GB"
     else:
-        plan["ram"] = f"not measured ({codecarbon['error']})"
+        ram = power_models.ram_power()
+        plan["ram"] = f"ram-model: {ram.power_w:g} W ({ram.source})"
     return {"nvml": nvml, "rapl": rapl, "codecarbon": codecarbon, "plan": plan,
             "network": "none: carbonllm makes no network call; region comes from --region, "
                        "CARBONLLM_REGION or a config file"}

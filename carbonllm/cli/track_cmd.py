@@ -1,31 +1,45 @@
 """``carbonllm track``: measure a command (or a running process) while it runs.
 
 ``carbonllm track [options] -- COMMAND ...`` runs COMMAND as a child (an argv list, never a
-shell string), forwards SIGINT and SIGTERM to it, exits with its exit status (128 + N when a
-signal N killed it, as shells do; 127/126 when it cannot be found/executed), and always writes
-the summary, also when the child fails or is killed. ``--pid PID`` measures until that process
-exits; ``--merge DIR`` prints the merged summary of a run directory.
+shell string), forwards SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to it, exits with
+its exit status (128 + N when a signal N killed it, as shells do; 127/126 when it cannot be
+found/executed), and always writes the summary, also when the child fails or is killed. A child
+still running ``--kill-after`` seconds (default 30) after a stopping signal gets SIGKILL; on
+Linux the child gets SIGKILL if the tracker itself dies (``PR_SET_PDEATHSIG``). ``--pid PID``
+measures until that process exits; ``--merge DIR`` prints the merged summary of each run in a
+run directory. An unknown option before ``--`` is a usage error (exit 2), never the command.
 
-Display: a live panel on stderr when stderr is a terminal, else a log line on stderr every
-minute. The summary is printed on stderr as a table (so the child's stdout stays clean), or on
-stdout as JSON with ``--format json``; it is always in ``<output>/<host>-node<R>.summary.json``.
+Display: a live line on the bottom row of the terminal when stderr is one (kept apart from the
+command's output by a scroll region), else a log line on stderr every minute. The summary is
+printed on stderr as a table (so the child's stdout stays clean), or on stdout as JSON with
+``--format json`` (the child's stdout then goes to stderr, so stdout holds only the JSON;
+``--json PATH`` writes the JSON to a file instead and leaves the child's stdout alone). It is
+always in ``<output>/<run id>.<host>-node<R>.summary.json``; when that cannot be written (a full
+disk) it is printed on stderr as JSON with the reason, and the exit status is still the command's.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from carbonllm.cli.output import QUANTITY, echo_json, si
+from carbonllm.cli.track_child import (
+    DEFAULT_KILL_AFTER_S,
+    MAX_KILL_AFTER_S,
+    MIN_KILL_AFTER_S,
+    Signals,
+    exit_status_of,
+    process_exists,
+    run_child,
+    watch_pid,
+)
 from carbonllm.errors import InputError
 from carbonllm.units import J_PER_KWH, co2e_kg_from
 
@@ -36,7 +50,6 @@ if TYPE_CHECKING:  # imported when used: the signal handlers go in before these 
     from carbonllm.measure.tracker import Tracker
 
 LOG_EVERY_S = 60.0
-FORWARDED = (signal.SIGINT, signal.SIGTERM)
 
 
 def resolve_executable(command: list[str]) -> tuple[int, str] | None:
@@ -53,11 +66,6 @@ def resolve_executable(command: list[str]) -> tuple[int, str] | None:
     return None
 
 
-def exit_status_of(returncode: int) -> int:
-    """A child's exit status as a shell reports it: 128 + N when signal N killed it."""
-    return 128 - returncode if returncode < 0 else returncode
-
-
 # --- display ---------------------------------------------------------------------------------
 
 
@@ -68,37 +76,72 @@ def _line(config: TrackConfig, snapshot: Snapshot) -> str:
             f"energy {energy_kwh:.4g} kWh (IT)  CO2e {si(co2e * 1000, 'g')}")
 
 
+class StatusLine:
+    """The live line on a terminal: its bottom row, kept out of the command's way.
+
+    A scroll region (DECSTBM, ``ESC [ 1 ; rows-1 r``, as apt's progress bar does) leaves the
+    bottom row to carbonllm: the command's output scrolls in the rows above and is never drawn
+    over or interleaved with the line, which is redrawn in place (save cursor, go to the bottom
+    row, clear it, write, restore) in one ``write`` per sample. ``close()`` clears the row and
+    gives the whole screen back. A terminal resized meanwhile keeps the old region until then.
+    """
+
+    def __init__(self, fd: int, rows: int, columns: int) -> None:
+        self.fd = fd
+        self.rows = rows
+        self.columns = columns
+        # one new line, so a cursor on the bottom row moves up with the text; then the region
+        self._write(f"\n\x1b[1A\x1b7\x1b[1;{rows - 1}r\x1b8")
+        self.show("carbonllm: starting…")
+
+    @classmethod
+    def open(cls, fd: int = 2) -> StatusLine | None:
+        """A status line on ``fd`` if it is a terminal of at least 3 rows, else None."""
+        try:
+            if not os.isatty(fd):
+                return None
+            size = os.get_terminal_size(fd)
+        except OSError:
+            return None
+        return cls(fd, size.lines, size.columns) if size.lines >= 3 and size.columns >= 20 else None
+
+    def _write(self, text: str) -> None:
+        try:
+            os.write(self.fd, text.encode("utf-8", errors="replace"))
+        except OSError:  # the terminal went away (SIGHUP): the measurement goes on without a display
+            return
+
+    def show(self, text: str) -> None:
+        line = text if len(text) < self.columns else text[: self.columns - 2] + "…"
+        self._write(f"\x1b7\x1b[{self.rows};1H\x1b[2K{line}\x1b8")
+
+    def close(self) -> None:
+        self._write(f"\x1b7\x1b[{self.rows};1H\x1b[2K\x1b[r\x1b8")
+
+
 class Display:
-    """Live panel on a terminal, periodic log lines otherwise; all on stderr."""
+    """The live line on a terminal (:class:`StatusLine`), periodic log lines otherwise; all on stderr."""
 
     def __init__(self, config: TrackConfig, live: bool) -> None:
         self.config = config
-        self._live: Any = None
+        self._line = StatusLine.open(sys.stderr.fileno()) if live else None
         self._last_log = time.monotonic()
-        if live:
-            from rich.console import Console
-            from rich.live import Live
-            from rich.text import Text
-
-            self._text = Text
-            self._live = Live(Text("carbonllm: starting…"), console=Console(stderr=True),
-                              refresh_per_second=2, transient=True)
-            self._live.start()
 
     @property
     def live(self) -> bool:
-        return self._live is not None
+        return self._line is not None
 
     def update(self, tracker: Tracker, snapshot: Snapshot) -> None:
-        if self._live is not None:
-            self._live.update(self._text("carbonllm  " + _line(self.config, snapshot)))
+        if self._line is not None:
+            self._line.show("carbonllm  " + _line(self.config, snapshot))
         elif time.monotonic() - self._last_log >= LOG_EVERY_S:
             self._last_log = time.monotonic()
             click.echo("carbonllm: " + _line(self.config, snapshot), err=True)
 
     def close(self) -> None:
-        if self._live is not None:
-            self._live.stop()
+        if self._line is not None:
+            self._line.close()
+            self._line = None
 
 
 def render_table(summary: RunSummary, where: str | None = None) -> None:
@@ -178,118 +221,7 @@ def emit(summary: RunSummary, fmt: str, where: str | None = None) -> None:
         render_table(summary, where)
 
 
-# --- running -----------------------------------------------------------------------------------
-
-
-def _terminal_sent_it() -> bool:
-    """Whether a terminal SIGINT also reached the child: we share a foreground process group."""
-    try:
-        return os.isatty(0) and os.tcgetpgrp(0) == os.getpgrp()
-    except OSError:
-        return False
-
-
-class Signals:
-    """SIGINT and SIGTERM for the whole of ``track``: from before the tracker starts until the
-    summary has been written and printed, so no signal can cut the finalisation short.
-
-    A signal is recorded; once the child exists it is forwarded to it (a terminal's Ctrl-C has
-    reached it already). One that arrives before the child is started stops ``track`` from
-    starting it; one that arrives while it is being started is forwarded as soon as it exists.
-    Python's own handlers (``KeyboardInterrupt``, death by SIGTERM) are restored on exit.
-    """
-
-    def __init__(self) -> None:
-        self.received: list[int] = []
-        self._unforwarded: list[int] = []  # indices into received, taken before the child existed
-        self._child: subprocess.Popen[bytes] | None = None
-        self._previous: dict[int, Any] = {}
-
-    def __enter__(self) -> Signals:
-        self._previous = {sig: signal.signal(sig, self._handle) for sig in FORWARDED}
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for sig, old in self._previous.items():
-            signal.signal(sig, old)
-
-    def _handle(self, signum: int, frame: FrameType | None) -> None:
-        # Runs in the main thread between two bytecodes: it cannot interleave with attach()
-        # inside one statement, only between statements.
-        self.received.append(signum)
-        if self._child is None:
-            self._unforwarded.append(len(self.received) - 1)
-        else:
-            self._forward(self._child, signum)
-
-    @staticmethod
-    def _forward(child: subprocess.Popen[bytes], signum: int) -> None:
-        if signum == signal.SIGINT and _terminal_sent_it():
-            return  # Ctrl-C went to the whole foreground group, the child included
-        if child.returncode is None:
-            try:
-                child.send_signal(signum)
-            except ProcessLookupError:  # it has just exited
-                return
-
-    def attach(self, child: subprocess.Popen[bytes]) -> None:
-        """Forward signals to ``child`` from now on, and those that came while it was started."""
-        self._child = child
-        while self._unforwarded:  # the handler adds no more now that the child is set
-            self._forward(child, self.received[self._unforwarded.pop(0)])
-
-
-def _stopped_before_start(tracker: Tracker | None, signals: Signals) -> int:
-    """The exit status when a signal came before the command was started (it is not started)."""
-    signum = signals.received[0]
-    status = 128 + signum
-    if tracker is not None:
-        tracker.note(f"stopped by {signal.Signals(signum).name} before the command started; it was not run")
-        tracker.stop(exit_status=status)
-    click.echo(f"carbonllm: {signal.Signals(signum).name} before the command started; not running it", err=True)
-    return status
-
-
-def run_child(tracker: Tracker | None, command: list[str], signals: Signals) -> int:
-    """Start ``command`` (unless a signal came first), forward signals, wait for it, then stop
-    the tracker at its exit, with its status. Returns the exit status."""
-    if signals.received:
-        return _stopped_before_start(tracker, signals)
-    child = subprocess.Popen(command)
-    if tracker is not None:
-        tracker.pid = child.pid
-    signals.attach(child)
-    status = exit_status_of(child.wait())  # signals are forwarded meanwhile; none raises here
-    if tracker is not None:
-        tracker.stop(exit_status=status)  # the final sample is taken now, at the child's exit
-    return status
-
-
-def process_exists(pid: int) -> bool:
-    """Whether ``pid`` is a live process (a zombie, exited but not yet reaped, is not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # it exists, owned by someone else
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True  # no procfs (macOS): os.kill said it exists
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
-
-
-def watch_pid(tracker: Tracker, pid: int, signals: Signals) -> int:
-    """Measure until process ``pid`` exits (or until SIGINT/SIGTERM). Returns 0, or 128+N."""
-    poll_s = min(tracker.config.interval_s, 0.5)
-    while process_exists(pid) and not signals.received:
-        time.sleep(poll_s)
-    tracker.stop()  # the watched process's own exit status is not ours to know
-    return 128 + signals.received[0] if signals.received else 0
-
-
-@click.command("track", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.command("track", context_settings={"allow_interspersed_args": False})
 @click.option("--region", help="Grid zone: country code or name, US-CA, aws:us-east-1 … (default world).")
 @click.option("--intensity", "intensity_g_per_kwh", type=QUANTITY,
               help="Grid carbon intensity in gCO2e/kWh (instead of --region).")
@@ -301,12 +233,23 @@ def watch_pid(tracker: Tracker, pid: int, signals: Signals) -> int:
               help="Fraction in [0, 1] matched by renewables, for market-based CO2e.")
 @click.option("--pue", type=QUANTITY, help="Power usage effectiveness >= 1; facility = measured IT energy × PUE "
               "(default 1.2, as the estimator).")
-@click.option("--interval", "interval_s", type=QUANTITY, help="Seconds between samples (default 2).")
+@click.option("--interval", "interval_s", type=QUANTITY,
+              help="Seconds between samples, 0.05 to 3600 (default 2).")
 @click.option("--output", "output_dir", type=click.Path(path_type=Path),
-              help="Run directory (default ./carbonllm-runs/<UTC time>-<id>); shared by all nodes.")
+              help="Run directory (default ./carbonllm-runs/<UTC time>-<id>); shared by all nodes and runs.")
 @click.option("--gpu-ids", help="GPUs to measure: NVML indices or UUIDs, comma-separated "
               "(default CUDA_VISIBLE_DEVICES, else all).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--cpu-power-w", type=QUANTITY,
+              help="The machine's CPU power at full load in W, instead of codecarbon's table (no RAPL only).")
+@click.option("--ram-power-w", type=QUANTITY,
+              help="The machine's RAM power in W, instead of codecarbon's model (no RAPL only).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="json: the summary on stdout, the command's stdout then going to stderr (or see --json).")
+@click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also write the summary as JSON to this file (the command's stdout stays as it is).")
+@click.option("--kill-after", "kill_after_s", type=QUANTITY,
+              help="Seconds the command has to exit after SIGTERM/SIGINT/SIGHUP/SIGQUIT before it gets "
+              "SIGKILL (0.1 to 3600, default 30).")
 @click.option("--total-tokens", type=QUANTITY, help="Planned tokens of the whole run: projects it.")
 @click.option("--total-steps", type=QUANTITY, help="Planned steps of the whole run: projects it.")
 @click.option("--progress-file", type=click.Path(path_type=Path),
@@ -315,11 +258,14 @@ def watch_pid(tracker: Tracker, pid: int, signals: Signals) -> int:
 @click.option("--gpu", help="Accelerator name for the estimate and MFU (default: the measured GPU).")
 @click.option("--dtype", type=click.Choice(["fp32", "tf32", "bf16", "fp16", "fp8"], case_sensitive=False),
               help="Precision of the peak rate for MFU (default bf16, fp16 where the chip has no bf16).")
-@click.option("--pid", type=int, help="Measure until this running process exits (instead of a command).")
+@click.option("--pid", type=click.IntRange(1, 2**31 - 1),
+              help="Measure until this running process exits (instead of a command).")
 @click.option("--merge", "merge_dir", type=click.Path(path_type=Path),
-              help="Print the merged summary of a run directory (every node's files) and exit.")
+              help="Print the merged summary of each run in a run directory (every node's files) and exit.")
+@click.option("--run-id", "merge_run_id", help="With --merge: only this run of the directory.")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
-def track(fmt: str, pid: int | None, merge_dir: Path | None, command: tuple[str, ...], **options: Any) -> int:
+def track(fmt: str, pid: int | None, merge_dir: Path | None, merge_run_id: str | None,
+          json_path: Path | None, kill_after_s: float | None, command: tuple[str, ...], **options: Any) -> int:
     """Measure the energy and CO2e of COMMAND while it runs.
 
     \b
@@ -332,17 +278,79 @@ def track(fmt: str, pid: int | None, merge_dir: Path | None, command: tuple[str,
     if len(modes) != 1:
         raise InputError("give a command after --, or --pid PID, or --merge DIR" if not modes
                          else f"{' and '.join(modes)} cannot be used together; give one of them")
+    if merge_run_id is not None and merge_dir is None:
+        raise InputError("--run-id goes with --merge DIR")
+    grace = DEFAULT_KILL_AFTER_S
+    if kill_after_s is not None:
+        if not MIN_KILL_AFTER_S <= kill_after_s <= MAX_KILL_AFTER_S:
+            raise InputError(f"--kill-after must be between {MIN_KILL_AFTER_S:g} and {MAX_KILL_AFTER_S:g} seconds, "
+                             f"got {kill_after_s:g}")
+        grace = kill_after_s
     if merge_dir is not None:
-        from carbonllm.measure.runfiles import merge_runs
-
-        emit(merge_runs(merge_dir), fmt)
-        return 0
+        return _merge(merge_dir, merge_run_id, fmt, json_path)
 
     with Signals() as signals:  # first: a signal during start-up must not skip the summary
-        return _track(config_flags=options, argv=list(command), pid=pid, fmt=fmt, signals=signals)
+        return _track(config_flags=options, argv=list(command), pid=pid, fmt=fmt, signals=signals,
+                      json_path=json_path, kill_after_s=grace)
 
 
-def _track(config_flags: dict[str, Any], argv: list[str], pid: int | None, fmt: str, signals: Signals) -> int:
+def _merge(directory: Path, run_id: str | None, fmt: str, json_path: Path | None) -> int:
+    from carbonllm.measure.runfiles import RunDirectory
+
+    runs = RunDirectory(directory)
+    ids = [runs.pick(run_id)] if run_id is not None else list(runs.runs)
+    merged = [runs.merged(rid) for rid in ids]
+    if len(merged) > 1:
+        click.echo(f"carbonllm: {directory} holds {len(merged)} runs ({', '.join(ids)}); each is shown "
+                   "(--run-id ID picks one)", err=True)
+    if json_path is not None:
+        payload: Any = merged[0].to_dict() if len(merged) == 1 else [m.to_dict() for m in merged]
+        write_json_file(payload, json_path)
+    for summary in merged:
+        if fmt == "json" and len(merged) > 1:
+            continue
+        emit(summary, fmt)
+    if fmt == "json" and len(merged) > 1:
+        echo_json([m.to_dict() for m in merged])  # several runs: a JSON array, one object per run
+    return 0
+
+
+def write_json_file(data: Any, path: Path) -> None:
+    """Write ``data`` as JSON to ``path`` through a new temp file and an atomic rename (a symlink
+    at ``path`` is replaced, never followed); ``InputError`` if it cannot be written."""
+    import json
+    import secrets
+
+    from carbonllm.measure.runfiles import create_exclusive, write_all
+
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        fd = create_exclusive(tmp)
+        try:
+            write_all(fd, (json.dumps(data, indent=2, allow_nan=False) + "\n").encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except OSError as e:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass  # never created, or the directory is gone
+        raise InputError(f"cannot write --json {path}: {e.strerror or e}") from e
+
+
+def _print_unwritten(tracker: Tracker) -> None:
+    """When the final summary could not be written (a full disk): say why and print it on stderr."""
+    import json
+
+    summary = tracker.summary()
+    click.echo(f"carbonllm: warning: {tracker.summary_error}; the summary follows on stderr as JSON", err=True)
+    click.echo(json.dumps(summary.to_dict(), indent=2), err=True)
+
+
+def _track(config_flags: dict[str, Any], argv: list[str], pid: int | None, fmt: str, signals: Signals,
+           json_path: Path | None = None, kill_after_s: float = DEFAULT_KILL_AFTER_S) -> int:
     from carbonllm.measure.track_config import resolve_config
     from carbonllm.measure.tracker import Tracker
 
@@ -353,17 +361,21 @@ def _track(config_flags: dict[str, Any], argv: list[str], pid: int | None, fmt: 
             status, message = problem
             click.echo(f"carbonllm: error: {message}", err=True)
             return status
-    if pid is not None and (pid <= 0 or not process_exists(pid)):
+    if pid is not None and not process_exists(pid):
         raise InputError(f"--pid {pid}: no such process")
+    for notice in config.notices:
+        click.echo(f"carbonllm: note: {notice}", err=True)
     warning = config.projection_warning
     if warning is not None:
         click.echo(f"carbonllm: warning: {warning}", err=True)
+    # --format json on stdout: the command's stdout goes to stderr, so stdout holds only the JSON
+    child_stdout = sys.stderr.fileno() if fmt == "json" and json_path is None else None
 
     tracker = Tracker(config, command=argv or None, pid=pid)
     if not tracker.measuring:
         click.echo(f"carbonllm: local rank {config.local_rank}: not measuring (local rank 0 measures this node)",
                    err=True)
-        return run_child(None, argv, signals) if argv else 0
+        return run_child(None, argv, signals, kill_after_s, child_stdout) if argv else 0
 
     tracker.prepare()  # an unwritable --output fails here, before anything runs
     display = Display(config, live=sys.stderr.isatty())
@@ -374,10 +386,22 @@ def _track(config_flags: dict[str, Any], argv: list[str], pid: int | None, fmt: 
             what = " ".join(argv) if argv else f"process {pid}"
             click.echo(f"carbonllm: measuring {what}; samples every {config.interval_s:g} s in "
                        f"{tracker.output_dir}", err=True)
-        status = run_child(tracker, argv, signals) if argv else watch_pid(tracker, pid, signals)  # type: ignore[arg-type]
+        status = (run_child(tracker, argv, signals, kill_after_s, child_stdout) if argv
+                  else watch_pid(tracker, pid, signals))  # type: ignore[arg-type]
     finally:
         display.close()
         if tracker.started and tracker.result is None:
             tracker.stop()
-    emit(tracker.summary(), fmt, str(tracker.summary_path))
+    if tracker.summary_error is not None:  # the disk is full: the summary goes to stderr instead
+        _print_unwritten(tracker)
+    if json_path is not None:
+        try:
+            write_json_file(tracker.summary().to_dict(), json_path)
+        except InputError as e:  # never changes the command's exit status
+            click.echo(f"carbonllm: warning: {e}", err=True)
+    where = str(tracker.summary_path) if tracker.summary_error is None else "not written (see above)"
+    emit(tracker.summary(), fmt, where)
     return status
+
+
+__all__ = ["Signals", "exit_status_of", "process_exists", "resolve_executable", "run_child", "track", "watch_pid"]

@@ -9,6 +9,7 @@ subclass whose message is the one line the CLI prints.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from carbonllm.errors import InputError
 from carbonllm.estimator import defaults
 from carbonllm.estimator.calculator import Embodied, RunSpec, calculate, training_flops_6nd
 from carbonllm.estimator.results import Assumptions, Estimate
+from carbonllm.names import require_text
 from carbonllm.quantities import parse_quantity, require_positive
 from carbonllm.tables.loader import find_accelerator, find_zone, mfu_defaults
 
@@ -160,6 +162,12 @@ def estimate(
     market-based CO2e beside the location-based headline (see :mod:`carbonllm.estimator.market`).
     Raises :class:`~carbonllm.errors.InputError` (or a subclass) on bad input.
     """
+    for what, text in (("--gpu", gpu), ("--dtype", dtype), ("--region", region), ("--model", model),
+                       ("--flop-method", flop_method)):
+        require_text(text, what)
+    if config is not None and not isinstance(config, (str, os.PathLike)):
+        raise InputError(f"--config must be a path, not {type(config).__name__} {config!r}")
+
     from carbonllm.estimator.market import market_intensity_g_per_kwh, with_market_based
 
     market_intensity_g_per_kwh(0.0, market_intensity, renewable_share)  # bad input fails first

@@ -210,15 +210,21 @@ def load_config(path: str | Path, name: str | None = None) -> Architecture:
     p = Path(path)
     if p.is_dir():
         p = p / "config.json"
+    from carbonllm.errors import InputError
+    from carbonllm.files import MIB, read_bytes
+
     try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        reason = e.strerror if isinstance(e, OSError) and e.strerror else type(e).__name__
+        data = read_bytes(p, "config", 16 * MIB)  # a regular file only: never /dev/zero or a FIFO
+        text = data.decode("utf-8")
+    except (InputError, UnicodeDecodeError) as e:
+        reason = type(e).__name__ if isinstance(e, UnicodeDecodeError) else " ".join(str(e).split())
         raise ConfigError(f"{p}: cannot read the file ({reason})") from e
     try:
         config = json.loads(text)
     except json.JSONDecodeError as e:
         raise ConfigError(f"{p}: not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})") from e
+    except RecursionError as e:
+        raise ConfigError(f"{p}: not a config.json (JSON nested too deeply)") from e
     default_name = p.parent.name if p.name == "config.json" and p.parent.name else p.stem
     return architecture_from_dict(config, str(p), name, default_name)
 

@@ -8,7 +8,8 @@
 - :mod:`.track_config`: :class:`TrackConfig` and how it is resolved from arguments, environment and
   config file.
 - :mod:`.records`: the ``carbonllm.run/1`` models (:class:`RunSummary`, per device, per window).
-- :mod:`.runfiles`: the summary and sample files on disk: reading, writing and merging nodes.
+- :mod:`.runfiles`: the summary and sample files on disk: safe writing, bounded reading, run directories.
+- :mod:`.merge`: several node summaries combined into one run.
 - :mod:`.projection`: the measured run projected to its full length and compared with an estimate.
 
 Imports ``estimator``, ``tables`` and the foundations; never ``report`` or ``cli``.

@@ -18,8 +18,13 @@ Nothing here is measured; every reading says so in its ``method``:
   at most 32), at 5 W per x86 DIMM (1.5 W on ARM) with 0.9×, 0.8× and 0.7× marginal power past 4,
   8 and 16 DIMMs, at least 10 W (x86). Older codecarbon (< 3) used 3 W per 8 GB (0.375 W/GB).
 
-codecarbon is imported lazily, in a background thread started when the sensor is made, because
-importing it takes about 1.5 s: the first (baseline) sample never waits for it. Until it has
+Sensor discovery gives these sensors their power at once, from
+:mod:`carbonllm.measure.power_models` (codecarbon's CPU table read as a data file, its RAM model
+recomputed, or ``--cpu-power-w``/``--ram-power-w``): nothing waits and codecarbon is not imported.
+The path below, codecarbon's own classes in :class:`CodecarbonModels`, remains for callers that
+pass them (and ``carbonllm doctor``'s comparison): codecarbon is then imported lazily, in a
+background thread started when the sensor is made, because importing it takes about 1.5 s: the
+first (baseline) sample never waits for it. Until it has
 loaded, a read returns the last known counter and marks it ``pending``; the sampler settles a
 pending read (waits, then takes the counter as of that read) where a sample must be exact: a
 window's boundaries and the final sample. Only those model
@@ -36,9 +41,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from carbonllm.errors import DeviceUnavailableError, MeasurementError
+
+if TYPE_CHECKING:
+    from carbonllm.measure.power_models import CpuPower
 
 
 class _CaptureLogs(logging.Filter):
@@ -293,10 +301,17 @@ class CpuModelSensor(_ModelSensor):
     component: str = "cpu"
     method = "codecarbon-cpu-model"
 
-    def __init__(self, models: CodecarbonModels, clock: Callable[[], float] = time.monotonic,
-                 cpu_times: Callable[[], tuple[float, float]] = machine_cpu_times) -> None:
-        super().__init__(models, clock)
-        self.name = "CPU (codecarbon model)"
+    def __init__(self, models: CodecarbonModels | None = None, clock: Callable[[], float] = time.monotonic,
+                 cpu_times: Callable[[], tuple[float, float]] = machine_cpu_times,
+                 power: CpuPower | None = None) -> None:
+        if models is None and power is None:
+            raise ValueError("CpuModelSensor needs codecarbon's models or a CpuPower")
+        super().__init__(models if power is None else None, clock)
+        self._power = power
+        if power is not None:  # known now (carbonllm.measure.power_models): no wait, no codecarbon import
+            self.name = f"{power.model} ({power.max_power_w:g} W at full load, {power.source})"
+        else:
+            self.name = "CPU (codecarbon model)"
         self._cpu_models = models
         self._cpu_times = cpu_times
         self._last_times: tuple[float, float] = (0.0, 0.0)
@@ -311,6 +326,10 @@ class CpuModelSensor(_ModelSensor):
         return load_factor(busy_s / total_s if total_s > 0 else 0.0)
 
     def _watts(self) -> float:
+        if self._power is not None:
+            return self._power.max_power_w
+        if self._cpu_models is None:  # __init__ makes this impossible
+            raise DeviceUnavailableError("no CPU power model")
         info, _ = self._cpu_models.cpu()
         self.name = f"{info.model} ({info.max_power_w:g} W TDP, codecarbon model)"
         return info.max_power_w
@@ -324,9 +343,9 @@ class RamModelSensor(_ModelSensor):
     method = "ram-model"
 
     def __init__(self, models: CodecarbonModels | None, clock: Callable[[], float] = time.monotonic,
-                 power_w: float | None = None) -> None:
+                 power_w: float | None = None, name: str | None = None) -> None:
         super().__init__(models if power_w is None else None, clock)
-        self.name = "RAM (codecarbon 3.x model)"
+        self.name = name or "RAM (codecarbon 3.x model)"
         self._fixed_power_w = power_w
 
     def _watts(self) -> float:

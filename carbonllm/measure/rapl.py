@@ -43,6 +43,15 @@ def _read_int(path: Path) -> int:
         raise MeasurementError(f"cannot read {path}: {e}") from e
 
 
+def read_domain_name(directory: Path) -> str:
+    """A domain's ``name`` file, or "" when it is missing or cannot be read (a short, bounded read)."""
+    try:
+        with (directory / "name").open("rb") as f:
+            return f.read(256).decode("ascii", errors="replace").strip()
+    except OSError:
+        return ""
+
+
 class RaplSensor:
     """One RAPL domain's ``energy_uj`` counter, in joules."""
 
@@ -52,7 +61,7 @@ class RaplSensor:
         self.directory = directory
         self.device = device
         self.component = component
-        self.name = (directory / "name").read_text().strip() if (directory / "name").exists() else directory.name
+        self.name = read_domain_name(directory) or directory.name
         range_file = directory / "max_energy_range_uj"
         self.energy_range_j: float | None = (
             _read_int(range_file) / UJ_PER_J if range_file.exists() else None
@@ -95,8 +104,7 @@ def find_rapl(root: Path | None = None) -> RaplDomains:
         found.problem = f"not available (no intel-rapl domains in {root})"
         return found
     for directory in domains:
-        name_file = directory / "name"
-        name = name_file.read_text().strip() if name_file.exists() else ""
+        name = read_domain_name(directory)
         package, sub = _DOMAIN.match(directory.name).groups()  # type: ignore[union-attr]
         try:
             if sub is None and name.startswith("package"):
@@ -113,4 +121,4 @@ def find_rapl(root: Path | None = None) -> RaplDomains:
     return found
 
 
-__all__ = ["DEFAULT_RAPL_ROOT", "RaplDomains", "RaplSensor", "find_rapl"]
+__all__ = ["DEFAULT_RAPL_ROOT", "RaplDomains", "RaplSensor", "find_rapl", "read_domain_name"]

@@ -7,8 +7,9 @@ The ``carbonllm.run/1`` format's fields, as frozen pydantic models with units in
 
 from __future__ import annotations
 
+import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -122,3 +123,65 @@ def gpu_summary(devices: Sequence[DeviceSummary]) -> tuple[int, str | None]:
     """GPU count and the most common GPU name (None without GPUs)."""
     names = [d.name for d in devices if d.component == "gpu"]
     return len(names), (Counter(names).most_common(1)[0][0] if names else None)
+
+
+#: Fields of a run summary that must be >= 0 (and finite, as every number must be), by dotted
+#: path; ``*`` stands for every item of a list.
+NON_NEGATIVE = (
+    "duration_s", "energy_kwh", "facility_energy_kwh", "co2e_kg", "intensity_g_per_kwh", "gpu_hours",
+    "gpu_count", "tokens_done", "steps_done", "devices.*.energy_kwh", "devices.*.samples",
+    "devices.*.mean_power_w", "energy_kwh_by_component.*", "windows.*.duration_s", "windows.*.energy_kwh",
+    "projection.done", "projection.total", "projection.measured_duration_s", "projection.measured_energy_kwh",
+)
+
+
+def _numbers(value: Any, path: str) -> Iterator[tuple[str, Any]]:
+    """Every number inside ``value`` with its dotted path (list items as their index)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _numbers(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _numbers(item, f"{path}.{i}")
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        yield path, value
+
+
+def _matches(path: str, pattern: str) -> bool:
+    parts, want = path.split("."), pattern.split(".")
+    return len(parts) == len(want) and all(w in ("*", p) for p, w in zip(parts, want, strict=True))
+
+
+def summary_problem(summary: RunSummary) -> str | None:
+    """What makes a (validated) summary's values impossible, as ``field: reason``; None if nothing.
+
+    Every number finite; energies, durations, counts, CO2e and intensity >= 0; PUE >= 1; node
+    count >= 1; a projection's total and node share > 0 (share at most 1); timestamps ISO 8601.
+    A reader calls this so that no report divides by zero or prints ``inf`` from a bad file.
+    """
+    data = summary.model_dump(mode="python")
+    for path, value in _numbers(data, ""):
+        if not math.isfinite(value):
+            return f"{path}: {value} is not a finite number"
+        if value < 0 and any(_matches(path, p) for p in NON_NEGATIVE):
+            return f"{path}: {value:g} is negative"
+    if summary.pue < 1:
+        return f"pue: {summary.pue:g} is less than 1"
+    if summary.node_count < 1:
+        return f"node_count: {summary.node_count} is less than 1"
+    if summary.interval_s is not None and summary.interval_s <= 0:
+        return f"interval_s: {summary.interval_s:g} is not positive"
+    p = summary.projection
+    if p is not None:
+        if p.total <= 0:
+            return f"projection.total: {p.total:g} is not positive"
+        if not 0 < p.node_share <= 1:
+            return f"projection.node_share: {p.node_share:g} is not in (0, 1]"
+        if p.nodes < 1:
+            return f"projection.nodes: {p.nodes} is less than 1"
+    for name in ("started_at", "ended_at"):
+        try:
+            parse_iso(getattr(summary, name))
+        except (ValueError, OverflowError, OSError):
+            return f"{name}: {getattr(summary, name)!r} is not an ISO 8601 time"
+    return None

@@ -1,15 +1,25 @@
 """Tracked runs on disk: the ``carbonllm.run/1`` format, ``load_run`` and ``merge_runs``.
 
-A run directory holds, per node (one tracker per node), two files named by host and node rank::
+A run directory holds, per node of each run (one tracker per node), two files named by run id,
+host and node rank::
 
-    <host>-node<R>.samples.jsonl   one JSON object per device per sample, appended as measured
-    <host>-node<R>.summary.json    a RunSummary; provisional (complete=false) until the run ends
+    <run id>.<host>-node<R>.samples.jsonl   one JSON object per device per sample, appended as measured
+    <run id>.<host>-node<R>.summary.json    a RunSummary; provisional (complete=false) until the run ends
+
+(Files of carbonllm before 0.2 have no ``<run id>.`` prefix; they are read the same way.) Run id
+and host are sanitised (:func:`safe_name`) before they go into a path, so no name can point
+outside the directory. Several runs may share a directory: each tracker claims its file names
+with ``O_EXCL`` and never replaces another's; readers group node files by the ``run_id`` inside
+them. Files are created ``0600`` (they hold the command line) with ``O_NOFOLLOW``, and a summary
+is replaced atomically through a randomly named temporary file, so a planted symlink is never
+followed.
 
 The fields are documented in ``docs/tracking.md``; fields may be added, never renamed. The
 public API, which ``carbonllm report`` builds on:
 
 * :func:`load_run` (a summary file, or a run directory merged) → :class:`RunSummary`
-* :func:`merge_runs` (a directory of node files) → one :class:`RunSummary` for the whole run
+* :func:`merge_runs` (a directory of node files of one run) → one :class:`RunSummary`
+* :func:`load_runs` (a directory, maybe of several runs) → one :class:`RunSummary` per run
 * :func:`load_samples` → the sample records, skipping (and counting) truncated lines
 
 Totals of a merge: energies, CO2e and GPU-hours add up over nodes; the duration runs from the
@@ -19,15 +29,20 @@ earliest start to the latest end; the run is complete only if every node is.
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
+import secrets
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from carbonllm.errors import DataTableError, InputError
-from carbonllm.measure.projection import EstimateComparison, Projection, build_projection
+from carbonllm.errors import CarbonLLMError, DataTableError, InputError
+from carbonllm.files import MIB, open_regular, read_text
+from carbonllm.measure.merge import combine
+from carbonllm.measure.projection import Projection
 from carbonllm.measure.records import (
     COMPONENTS,
     FORMAT,
@@ -37,27 +52,70 @@ from carbonllm.measure.records import (
     gpu_summary,
     iso_utc,
     parse_iso,
+    summary_problem,
 )
-from carbonllm.units import G_PER_KG, SECONDS_PER_HOUR, co2e_kg_from
+from carbonllm.units import SECONDS_PER_HOUR, co2e_kg_from
 
 SUMMARY_SUFFIX = ".summary.json"
 SAMPLES_SUFFIX = ".samples.jsonl"
+#: Mode of every file the tracker creates: they hold the command line, so only the owner reads them.
+FILE_MODE = 0o600
+#: A summary larger than this is refused by the readers (a real one is a few kB, more with many windows).
+MAX_SUMMARY_BYTES = 64 * MIB
+#: A samples line longer than this is skipped unread (a real one is ~200 bytes).
+MAX_SAMPLE_LINE_BYTES = MIB
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
-def node_stem(host: str, node_rank: int) -> str:
-    """The file-name stem of a node's files: ``<host>-node<R>``."""
-    return f"{host}-node{node_rank}"
+def safe_name(text: str, max_length: int = 64) -> str:
+    """``text`` made safe as part of a file name: only ``A-Z a-z 0-9 _ . -`` (others become ``_``),
+    no leading dot or dash, at most ``max_length`` characters, never empty."""
+    cleaned = _UNSAFE.sub("_", text)[:max_length].lstrip(".-")
+    return cleaned or "_"
+
+
+def node_stem(host: str, node_rank: int, run_id: str | None = None) -> str:
+    """The file-name stem of a node's files: ``<run id>.<host>-node<R>`` (sanitised)."""
+    stem = f"{safe_name(host)}-node{int(node_rank)}"
+    return f"{safe_name(run_id)}.{stem}" if run_id else stem
+
+
+def create_exclusive(path: Path) -> int:
+    """Create ``path`` for writing, ``0600``; never follows a symlink and never opens an existing
+    file (``O_CREAT|O_EXCL|O_NOFOLLOW``): ``FileExistsError`` if anything is there."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    return os.open(path, flags, FILE_MODE)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write every byte of ``data`` to ``fd`` (``os.write`` may write less than asked)."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
 
 
 def write_summary(summary: RunSummary, path: Path) -> None:
-    """Write atomically (temp file, fsync, rename), so a reader never sees half a summary."""
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        json.dump(summary.to_dict(), f, indent=2)
-        f.write("\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    """Write atomically: a new, randomly named ``0600`` temp file beside ``path`` (created with
+    ``O_EXCL|O_NOFOLLOW``), fsync, rename over ``path``. A reader never sees half a summary; a
+    symlink planted at either name is replaced, never followed; on failure (a full disk) the temp
+    file is removed and the previous summary stays as it was. Raises ``OSError``."""
+    data = (json.dumps(summary.to_dict(), indent=2, allow_nan=False) + "\n").encode("utf-8")
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = create_exclusive(tmp)
+    try:
+        try:
+            write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass  # already gone, or the directory is unwritable: nothing more can be done
+        raise
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -68,53 +126,96 @@ def _one_line(error: Exception) -> str:
 
 
 def read_summary(path: Path) -> RunSummary:
-    """One node's summary file; ``InputError``/``DataTableError`` with one line if it is not one."""
+    """One node's summary file; ``InputError``/``DataTableError`` with one line if it is not one.
+
+    The file must be a regular file of at most :data:`MAX_SUMMARY_BYTES`; every number in it
+    finite and every field in its range (:func:`~carbonllm.measure.records.summary_problem`).
+    """
+    text = read_text(path, "run summary", MAX_SUMMARY_BYTES)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as e:
-        raise InputError(f"{path} does not exist") from e
-    except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror or e}") from e
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise DataTableError(f"{path} is not a carbonllm run summary (not JSON: {e.msg} at line {e.lineno})") from e
+        data = json.loads(text, parse_constant=_no_constant)
+    except (json.JSONDecodeError, ValueError) as e:
+        msg, line = (e.msg, e.lineno) if isinstance(e, json.JSONDecodeError) else (str(e), "?")
+        raise DataTableError(f"{path} is not a carbonllm run summary (not JSON: {msg} at line {line})") from e
+    except RecursionError as e:
+        raise DataTableError(f"{path} is not a carbonllm run summary (not JSON: nested too deeply)") from e
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         found = data.get("format") if isinstance(data, dict) else type(data).__name__
-        raise InputError(f"{path} is not a carbonllm run summary (format {found!r}, expected {FORMAT!r})")
+        raise InputError(f"{path} is not a carbonllm run summary (format {_short(found)}, expected {FORMAT!r})")
     try:
-        return RunSummary.model_validate(data)
-    except ValidationError as e:
+        summary = RunSummary.model_validate(data)
+    except (ValidationError, RecursionError) as e:
+        if isinstance(e, RecursionError):
+            raise DataTableError(f"{path} is a corrupt carbonllm run summary: nested too deeply") from e
         first = e.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise DataTableError(f"{path} is a corrupt carbonllm run summary: {where}: {first['msg']}") from e
+    problem = summary_problem(summary)
+    if problem is not None:
+        raise DataTableError(f"{path} is a corrupt carbonllm run summary: {problem}")
+    return summary
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _good_record(record: Any) -> bool:
+    """Whether a samples line holds what the readers use: a device name and a finite energy."""
+    if not isinstance(record, dict) or not isinstance(record.get("device"), str):
+        return False
+    energy = record.get("energy_j")
+    power = record.get("power_w")
+    elapsed = record.get("elapsed_s")
+    numbers_ok = all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v))
+                     for v in (energy, power, elapsed))
+    return numbers_ok and isinstance(energy, (int, float)) and not isinstance(energy, bool)
 
 
 def load_samples(path: Path) -> tuple[list[dict[str, Any]], int]:
     """The sample records of a ``.samples.jsonl`` file and the number of lines skipped.
 
-    A line that is not a JSON object (typically the last one, cut by a crash) is skipped and
-    counted, never fatal.
+    A line that is not a JSON object with a ``device`` and a finite ``energy_j`` (typically the
+    last one, cut by a crash), or is longer than :data:`MAX_SAMPLE_LINE_BYTES`, is skipped and
+    counted, never fatal. The file is streamed, and must be a regular file.
     """
     records: list[dict[str, Any]] = []
     skipped = 0
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror or e}") from e
-    for line in lines:
-        if not line.strip():
-            continue
+    with open_regular(path, "samples file") as (f, _):
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            skipped += 1
-            continue
-        if isinstance(record, dict) and "device" in record and "energy_j" in record:
-            records.append(record)
-        else:
-            skipped += 1
+            while True:
+                raw = f.readline(MAX_SAMPLE_LINE_BYTES + 1)
+                if not raw:
+                    break
+                if len(raw) > MAX_SAMPLE_LINE_BYTES:  # too long: skip to its end, unread
+                    skipped += 1
+                    while raw and not raw.endswith(b"\n"):
+                        raw = f.readline(MAX_SAMPLE_LINE_BYTES + 1)
+                    continue
+                line = raw.decode("utf-8", errors="replace")
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line, parse_constant=_no_constant)
+                except (ValueError, RecursionError):
+                    skipped += 1
+                    continue
+                if _good_record(record):
+                    records.append(record)
+                else:
+                    skipped += 1
+        except OSError as e:
+            raise InputError(f"cannot read samples file {path}: {e.strerror or e}") from e
     return records, skipped
+
+
+def _samples_of(summary_path: Path) -> Path:
+    return summary_path.with_name(summary_path.name[: -len(SUMMARY_SUFFIX)] + SAMPLES_SUFFIX)
 
 
 def _with_sample_check(summary: RunSummary, path: Path) -> RunSummary:
@@ -122,159 +223,106 @@ def _with_sample_check(summary: RunSummary, path: Path) -> RunSummary:
     notes = list(summary.notes)
     notes.append(f"{path.name}: incomplete - the tracker did not finish (killed or still running); "
                  "figures are those of the last provisional summary")
-    samples = path.with_name(path.name[: -len(SUMMARY_SUFFIX)] + SAMPLES_SUFFIX)
+    samples = _samples_of(path)
     if samples.exists():
-        _, skipped = load_samples(samples)
-        if skipped:
-            notes.append(f"{samples.name}: skipped {skipped} truncated or malformed line(s)")
+        try:
+            _, skipped = load_samples(samples)
+        except InputError as e:
+            notes.append(f"{samples.name}: not read ({e})")
+        else:
+            if skipped:
+                notes.append(f"{samples.name}: skipped {skipped} truncated or malformed line(s)")
     return summary.model_copy(update={"notes": notes})
 
 
-def load_run(path: str | Path) -> RunSummary:
-    """A run: a ``.summary.json`` file, or a run directory (its node files merged).
+def load_run(path: str | Path, run_id: str | None = None) -> RunSummary:
+    """A run: a ``.summary.json`` file, or a run directory (its node files merged, see
+    :func:`merge_runs`; ``run_id`` picks one run of a directory that holds several).
 
     Raises :class:`InputError` for a path that is not a carbonllm run and
     :class:`DataTableError` for a corrupt summary, each with a one-line message.
     """
     path = Path(path)
     if path.is_dir():
-        return merge_runs(path)
+        return merge_runs(path, run_id=run_id)
     summary = read_summary(path)
     return summary if summary.complete else _with_sample_check(summary, path)
 
 
-def merge_runs(directory: str | Path) -> RunSummary:
-    """Every node summary in ``directory`` (``*.summary.json``) combined into one run.
+class RunDirectory:
+    """The node summaries of a directory, read and grouped by run id; the unreadable ones named.
+
+    ``runs`` maps each run id to its ``(file name, summary)`` pairs, earliest-started run first;
+    ``skipped`` holds one line per file that could not be read.
+    """
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+        if not self.directory.is_dir():
+            raise InputError(f"{self.directory} is not a directory of carbonllm runs")
+        files = sorted(self.directory.glob(f"*{SUMMARY_SUFFIX}"))
+        if not files:
+            raise InputError(f"{self.directory} holds no carbonllm run summary (*{SUMMARY_SUFFIX})")
+        self.skipped: list[str] = []
+        found: list[tuple[str, RunSummary]] = []
+        for f in files:
+            try:
+                found.append((f.name, load_run(f)))
+            except CarbonLLMError as e:
+                self.skipped.append(f"skipped {f.name}: {' '.join(str(e).split())}")
+        if not found:
+            raise InputError(f"no readable run summary in {self.directory}: {self.skipped[0]}")
+        groups: dict[str, list[tuple[str, RunSummary]]] = {}
+        for name, summary in found:
+            groups.setdefault(summary.run_id, []).append((name, summary))
+        order = sorted(groups, key=lambda rid: (min(parse_iso(s.started_at) for _, s in groups[rid]), rid))
+        self.runs = {rid: groups[rid] for rid in order}
+
+    def merged(self, run_id: str, with_skipped: bool = True) -> RunSummary:
+        """One run's node summaries combined (see :func:`merge_runs`), the skipped files noted
+        (unless ``with_skipped`` is false)."""
+        pairs = self.runs[run_id]
+        names = [name for name, _ in pairs]
+        nodes = [summary for _, summary in pairs]
+        merged = nodes[0].model_copy(update={"node_files": names}) if len(nodes) == 1 else combine(nodes, names)
+        problem = summary_problem(merged)
+        if problem is not None:  # finite nodes can still add up to an overflow
+            raise InputError(f"the nodes of run {run_id!r} in {self.directory} cannot be merged: {problem}")
+        if self.skipped and with_skipped:
+            merged = merged.model_copy(update={"notes": [*merged.notes, *self.skipped]})
+        return merged
+
+    def pick(self, run_id: str | None) -> str:
+        """The run id to use: ``run_id`` if given (it must be there), else the only run."""
+        ids = list(self.runs)
+        if run_id is not None:
+            if run_id not in self.runs:
+                raise InputError(f"{self.directory} holds no run {run_id!r}; its runs: {', '.join(ids)}")
+            return run_id
+        if len(ids) > 1:
+            raise InputError(f"{self.directory} holds {len(ids)} runs ({', '.join(ids)}); pick one with "
+                             "--run-id ID, or give a directory of one run")
+        return ids[0]
+
+
+def merge_runs(directory: str | Path, run_id: str | None = None) -> RunSummary:
+    """Every node summary of one run in ``directory`` (``*.summary.json``) combined into one run.
 
     Energies, facility energy, CO2e and GPU-hours add up; the duration runs from the earliest
     start to the latest end; PUE and intensity of the merge are the effective ratios
     (facility / IT energy, CO2e / facility energy); devices keep their host and node rank. A
-    projection is recomputed over all nodes. Raises :class:`InputError` if there is no summary.
+    projection is recomputed over all nodes. A node file that cannot be read is skipped and
+    named in the notes. Raises :class:`InputError` if there is no readable summary, or if the
+    directory holds several runs and ``run_id`` does not pick one (see :func:`load_runs`).
     """
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise InputError(f"{directory} is not a directory of carbonllm runs")
-    files = sorted(directory.glob(f"*{SUMMARY_SUFFIX}"))
-    if not files:
-        raise InputError(f"{directory} holds no carbonllm run summary (*{SUMMARY_SUFFIX})")
-    nodes = [load_run(f) for f in files]
-    if len(nodes) == 1:
-        return nodes[0].model_copy(update={"node_files": [files[0].name]})
-    return combine(nodes, [f.name for f in files])
+    runs = RunDirectory(directory)
+    return runs.merged(runs.pick(run_id))
 
 
-def combine(nodes: Sequence[RunSummary], names: Sequence[str] | None = None) -> RunSummary:
-    """The merge of several node summaries (see :func:`merge_runs`)."""
-    first = nodes[0]
-    started = min(parse_iso(n.started_at) for n in nodes)
-    ended = max(parse_iso(n.ended_at) for n in nodes)
-    devices = [d.model_copy(update={"host": d.host or n.host,
-                                    "node_rank": d.node_rank if d.node_rank is not None else n.node_rank})
-               for n in nodes for d in n.devices]
-    by_component = {c: sum(n.energy_kwh_by_component.get(c, 0.0) for n in nodes) for c in COMPONENTS}
-    energy = sum(n.energy_kwh for n in nodes)
-    facility = sum(n.facility_energy_kwh for n in nodes)
-    co2e = sum(n.co2e_kg for n in nodes)
-    regions = {n.region for n in nodes}
-    gpu_count, gpu_name = gpu_summary(devices)
-    statuses = [n.exit_status for n in nodes]
-    exit_status = next((s for s in statuses if s), None if None in statuses else 0)
-    run_ids = sorted({n.run_id for n in nodes})
-    notes = [note for n in nodes for note in n.notes]
-    if len(run_ids) > 1:
-        notes.append(f"merged {len(run_ids)} different run ids: {', '.join(run_ids)}")
-    if len(regions) > 1:
-        notes.append(f"nodes in different regions: {', '.join(sorted(regions))}")
-    duration_s = ended - started
-    merged = RunSummary(
-        carbonllm_version=first.carbonllm_version,
-        run_id="+".join(run_ids),
-        host=",".join(dict.fromkeys(n.host for n in nodes)),
-        node_rank=None,
-        node_count=sum(n.node_count for n in nodes),
-        command=first.command,
-        exit_status=exit_status,
-        started_at=iso_utc(started),
-        ended_at=iso_utc(ended),
-        duration_s=duration_s,
-        devices=devices,
-        energy_kwh_by_component=by_component,
-        energy_kwh=energy,
-        pue=facility / energy if energy > 0 else first.pue,
-        pue_is_default=all(n.pue_is_default for n in nodes),
-        pue_source=_merged_pue_source(nodes),
-        facility_energy_kwh=facility,
-        region=first.region if len(regions) == 1 else "mixed",
-        region_name=first.region_name if len(regions) == 1 else "several regions",
-        region_is_default=all(n.region_is_default for n in nodes),
-        intensity_g_per_kwh=co2e * G_PER_KG / facility if facility > 0 else first.intensity_g_per_kwh,
-        intensity_year=first.intensity_year if len(regions) == 1 else None,
-        intensity_source=first.intensity_source if len(regions) == 1 else "per node; see the node summaries",
-        co2e_kg=co2e,
-        **_merged_market(nodes, facility),
-        gpu_count=gpu_count,
-        gpu_name=gpu_name,
-        gpu_hours=sum(n.gpu_hours for n in nodes),
-        projection=_merged_projection(nodes, duration_s, energy, gpu_count),
-        complete=all(n.complete for n in nodes),
-        interval_s=first.interval_s,
-        tokens_done=max((n.tokens_done for n in nodes if n.tokens_done is not None), default=None),
-        steps_done=max((n.steps_done for n in nodes if n.steps_done is not None), default=None),
-        windows=[],
-        notes=notes,
-        node_files=list(names or []),
-    )
-    return merged
-
-
-def _merged_market(nodes: Sequence[RunSummary], facility: float) -> dict[str, Any]:
-    """Basis and market-based fields of a merge: one basis if every node has it (else
-    "mixed"); market CO2e summed only when every node carries it."""
-    bases = {n.intensity_basis for n in nodes}
-    fields: dict[str, Any] = {"intensity_basis": bases.pop() if len(bases) == 1 else "mixed"}
-    if all(n.market_co2e_kg is not None for n in nodes):
-        market = sum(n.market_co2e_kg or 0.0 for n in nodes)
-        sources = {n.market_source for n in nodes}
-        fields.update(market_co2e_kg=market,
-                      market_intensity_g_per_kwh=market * G_PER_KG / facility if facility > 0 else None,
-                      market_source=sources.pop() if len(sources) == 1 else "per node; see the node summaries")
-    return fields
-
-
-def _merged_pue_source(nodes: Sequence[RunSummary]) -> str | None:
-    """Where the merged PUE comes from: the nodes' common source, or, when the nodes differ in
-    PUE or in whether it was given, that the merged value is their energy-weighted mean."""
-    kinds = sorted({(n.pue, n.pue_is_default) for n in nodes})
-    if len(kinds) == 1:
-        sources = {n.pue_source for n in nodes}
-        return sources.pop() if len(sources) == 1 else None
-    parts = ", ".join(f"{pue:g} {'default' if is_default else 'given'}" for pue, is_default in kinds)
-    return f"energy-weighted mean of the nodes' PUE ({parts})"
-
-
-def _merged_projection(nodes: Sequence[RunSummary], duration_s: float, energy_kwh: float,
-                       gpu_count: int) -> Projection | None:
-    projections = [n.projection for n in nodes if n.projection is not None]
-    if not projections:
-        return None
-    p = max(projections, key=lambda q: q.done)
-    estimates = [q.estimate for q in projections if q.estimate is not None]
-    estimate = None
-    if estimates and len(estimates) == len(nodes):  # each is its node's share: they add up
-        e0 = estimates[0]
-        estimate = EstimateComparison(energy_kwh=sum(e.energy_kwh for e in estimates),
-                                      co2e_kg=sum(e.co2e_kg for e in estimates),
-                                      device_hours=sum(e.device_hours for e in estimates),
-                                      gpu=e0.gpu, mfu=e0.mfu, power_w=e0.power_w)
-    facility = sum(n.facility_energy_kwh for n in nodes)
-    co2e = sum(n.co2e_kg for n in nodes)
-    return build_projection(
-        unit=p.unit, done=p.done, total=p.total, duration_s=duration_s, energy_kwh=energy_kwh,
-        gpu_count=gpu_count, pue=facility / energy_kwh if energy_kwh > 0 else 1.0,
-        intensity_g_per_kwh=co2e * G_PER_KG / facility if facility > 0 else 0.0,
-        nodes_in_run=max(max(round(q.nodes / q.node_share) for q in projections), len(nodes)),
-        nodes_measured=len(nodes), params=p.params, peak_tflops=p.peak_tflops, estimate=estimate,
-    )
+def load_runs(directory: str | Path) -> list[RunSummary]:
+    """Every run in ``directory``, each merged over its nodes (earliest-started first)."""
+    runs = RunDirectory(directory)
+    return [runs.merged(rid) for rid in runs.runs]
 
 
 def summarize(
@@ -355,5 +403,6 @@ def summarize(
     )
 
 
-__all__ = ["FORMAT", "DeviceSummary", "Measurement", "RunSummary", "combine", "iso_utc", "load_run",
-           "load_samples", "merge_runs", "node_stem", "read_summary", "summarize", "write_summary"]
+__all__ = ["FILE_MODE", "FORMAT", "DeviceSummary", "Measurement", "RunDirectory", "RunSummary", "combine",
+           "create_exclusive", "iso_utc", "load_run", "load_runs", "load_samples", "merge_runs", "node_stem",
+           "read_summary", "safe_name", "summarize", "write_all", "write_summary"]

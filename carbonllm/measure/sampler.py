@@ -21,19 +21,23 @@ by hand.
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from carbonllm.errors import InputError, MeasurementError
 from carbonllm.measure.sensors import Sensor, SettlingSensor
 from carbonllm.units import j_to_kwh
+
+#: Seconds between the baseline sample and the second one (then every ``interval_s``).
+FIRST_INTERVAL_S = 0.1
 
 
 class DeviceReading(BaseModel):
@@ -85,26 +89,64 @@ class SampleSink(Protocol):
 
 
 class JsonlSink:
-    """Appends sample records as JSON lines; flush + fsync after each batch (one interval)."""
+    """Appends sample records as JSON lines to a file it creates (``0600``, ``O_EXCL|O_NOFOLLOW``:
+    never an existing file or a symlink's target); fsync after each batch (one interval).
+
+    A failing write (a full disk) raises ``OSError`` but loses nothing: what was not written stays
+    in memory, in order, and is written first at the next batch (so the file fills in as soon as
+    there is room again). Past :data:`MAX_PENDING_BYTES` the oldest unwritten lines are dropped
+    and counted in :attr:`dropped_lines`; the run's totals never depend on the file.
+    """
+
+    #: Unwritten sample lines kept in memory while the disk is full (~300 k samples).
+    MAX_PENDING_BYTES = 64 * 1024 * 1024
 
     def __init__(self, path: Path) -> None:
+        from carbonllm.measure.runfiles import create_exclusive
+
         self.path = path
+        self._pending = bytearray()
+        self.dropped_lines = 0
         try:
-            self._file: IO[str] | None = path.open("a", encoding="utf-8")
+            self._fd: int | None = create_exclusive(path)
+        except FileExistsError as e:
+            raise InputError(f"cannot write samples to {path}: it exists already (another run's?)") from e
         except OSError as e:
             raise InputError(f"cannot write samples to {path}: {e.strerror or e}") from e
 
     def write(self, records: Sequence[dict[str, Any]]) -> None:
-        if self._file is None:
+        if self._fd is None:
             return
-        self._file.write("".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records))
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        self._pending += "".join(json.dumps(r, separators=(",", ":"), allow_nan=False) + "\n"
+                                 for r in records).encode("utf-8")
+        if len(self._pending) > self.MAX_PENDING_BYTES:  # drop the oldest whole lines
+            cut = self._pending.find(b"\n", len(self._pending) - self.MAX_PENDING_BYTES)
+            self.dropped_lines += self._pending.count(b"\n", 0, cut + 1)
+            del self._pending[: cut + 1]
+        self._flush()
+
+    def _flush(self) -> None:
+        if self._fd is None:
+            return
+        while self._pending:
+            written = os.write(self._fd, self._pending)  # may write part, then raise on the rest
+            del self._pending[:written]
+        os.fsync(self._fd)
+
+    @property
+    def pending_bytes(self) -> int:
+        """Bytes measured but not yet on disk."""
+        return len(self._pending)
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        """Write what is still pending (raises ``OSError`` if it cannot), then close the file."""
+        if self._fd is None:
+            return
+        try:
+            self._flush()
+        finally:
+            os.close(self._fd)
+            self._fd = None
 
 
 @dataclass
@@ -137,7 +179,9 @@ class Sampler:
     """Samples ``sensors`` every ``interval_s`` seconds in a daemon thread.
 
     ``start()`` takes the baseline sample synchronously (so the first sample is on disk when it
-    returns) and starts the thread; ``stop()`` takes a last sample, joins, and closes the sink.
+    returns) and starts the thread, which takes the second sample :data:`FIRST_INTERVAL_S` later
+    (so every power is known by then) and then one every ``interval_s``; ``stop()`` takes a last
+    sample, joins, and closes the sink.
     ``on_sample`` is called (in the sampling thread) with each :class:`Snapshot`; the tracker uses
     it to write the provisional summary and the CLI to refresh its display.
     """
@@ -177,6 +221,10 @@ class Sampler:
             power_w = sensor.read_power_w()
         except MeasurementError as e:
             return _record_error(dev, e)
+        for value, what in ((counter_j, "energy"), (power_w, "power")):
+            if value is not None and (not math.isfinite(value) or (what == "power" and value < 0)):
+                return _record_error(dev, MeasurementError(f"{sensor.device}: the sensor read {what} {value!r}; "
+                                                           "reading ignored"))
         error = None
         if counter_j is not None:
             if dev.last_counter_j is not None:
@@ -190,8 +238,10 @@ class Sampler:
                             dev.errors.append(error)
                         delta_j = 0.0
                 dev.energy_j += delta_j
-                if power_w is None and dev.last_time is not None and now > dev.last_time:
+                pending = isinstance(sensor, SettlingSensor) and sensor.pending
+                if power_w is None and not pending and dev.last_time is not None and now > dev.last_time:
                     power_w = delta_j / (now - dev.last_time)  # mean power over the interval
+                # a provisional counter (a model still loading) gives no power: null, never 0 W
             dev.last_counter_j = counter_j
         elif power_w is not None:
             if dev.last_power_w is not None and dev.last_time is not None:
@@ -251,15 +301,25 @@ class Sampler:
                 try:
                     self._sink.write(records)
                 except OSError as e:  # policy: a full disk must not stop the measurement; recorded
-                    message = f"writing samples failed: {e}"
-                    if message not in self.write_errors:
-                        self.write_errors.append(message)
+                    self._write_failed(e)
             snapshot = Snapshot(time_unix=wall, elapsed_s=elapsed_s,
                                 devices=tuple(d.reading() for d in self._devices))
             self._last = snapshot
         if self._on_sample is not None:
-            self._on_sample(snapshot)
+            try:
+                self._on_sample(snapshot)
+            except Exception as e:  # noqa: BLE001 - policy: a failing callback (the display, the
+                # provisional summary) must not end the sampling; it is recorded and sampling goes on
+                message = f"after a sample: {type(e).__name__}: {e}"
+                if message not in self.write_errors:
+                    self.write_errors.append(message)
         return snapshot
+
+    def _write_failed(self, error: OSError) -> None:
+        message = (f"writing samples failed: {error.strerror or error}; unwritten samples kept in memory and "
+                   "retried at each sample (the totals are unaffected)")
+        if message not in self.write_errors:
+            self.write_errors.append(message)
 
     def snapshot(self) -> Snapshot:
         """The totals at the last sample (taking one if none was taken yet)."""
@@ -270,7 +330,9 @@ class Sampler:
     # -- thread ---------------------------------------------------------------------------
 
     def _run(self) -> None:
-        next_t = self._clock() + self.interval_s
+        # the second sample comes soon after the baseline, so that every power (a modelled CPU's
+        # load, a counter's mean power) is known within FIRST_INTERVAL_S, not one interval later
+        next_t = self._clock() + min(self.interval_s, FIRST_INTERVAL_S)
         while not self._stop.wait(max(0.0, next_t - self._clock())):
             self.sample_now()
             next_t += self.interval_s
@@ -294,7 +356,18 @@ class Sampler:
             self._thread.join()
         final = self.sample_now(settle=True)
         if self._sink is not None:
-            self._sink.close()
+            try:
+                self._sink.close()
+            except OSError as e:  # the disk is still full: the samples file lacks the tail; noted
+                self._write_failed(e)
+                pending = getattr(self._sink, "pending_bytes", 0)
+                if pending:
+                    self.write_errors.append(f"{pending:,} bytes of samples could not be written to the samples "
+                                             "file (the summary's totals include them)")
+            dropped = getattr(self._sink, "dropped_lines", 0)
+            if dropped:
+                self.write_errors.append(f"{dropped:,} sample lines were dropped from memory while the disk was "
+                                         "full (the summary's totals include them)")
         return final
 
 

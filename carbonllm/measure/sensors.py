@@ -156,10 +156,13 @@ def discover_sensors(config: TrackConfig) -> SensorSet:
 
     * GPUs: NVML, limited to ``config.gpu_ids`` or ``CUDA_VISIBLE_DEVICES``. Explicit GPU ids
       that NVML cannot provide raise; otherwise an absent NVML is a note (no GPU measured).
-    * CPU: RAPL package domains when readable; else codecarbon's CPU model (noted).
-    * RAM: RAPL DRAM domains when readable; else codecarbon 3.x's RAM model (noted).
+    * CPU: RAPL package domains when readable; else codecarbon's CPU model, its power known at
+      once (:mod:`carbonllm.measure.power_models`: codecarbon's table read directly, or
+      ``--cpu-power-w``), noted.
+    * RAM: RAPL DRAM domains when readable; else codecarbon 3.x's RAM model (or
+      ``--ram-power-w``), noted.
     """
-    from carbonllm.measure import modelled, nvml
+    from carbonllm.measure import modelled, nvml, power_models
     from carbonllm.measure import rapl as rapl_backend
 
     found = SensorSet()
@@ -178,28 +181,26 @@ def discover_sensors(config: TrackConfig) -> SensorSet:
     rapl = rapl_backend.find_rapl(config.rapl_root) if (config.measure_cpu or config.measure_ram) else None
     cpu_from_rapl = rapl is not None and bool(rapl.packages)
     ram_from_rapl = rapl is not None and bool(rapl.dram)
-    want_cpu_model = config.measure_cpu and not cpu_from_rapl
-    want_ram_model = config.measure_ram and not ram_from_rapl
-    models = None
-    if want_cpu_model or want_ram_model:
-        if modelled.codecarbon_version() is None:
-            found.notes.append("cpu/ram: codecarbon is not installed; no CPU or RAM model")
-        else:
-            models = modelled.CodecarbonModels(cpu=want_cpu_model, ram=want_ram_model)
-            found.waiters.append(models.wait)
     reason = (rapl.problem if rapl is not None else "not looked for") or "has no package domain"
     if config.measure_cpu:
         if cpu_from_rapl:
             found.sensors.extend(rapl.packages)  # type: ignore[union-attr,arg-type]
-        elif models is not None:
-            found.sensors.append(modelled.CpuModelSensor(models))
-            found.notes.append(f"cpu: RAPL {reason}; using codecarbon's CPU power model (estimated)")
+            if config.cpu_power_w is not None:
+                found.notes.append("cpu: --cpu-power-w not used: RAPL measures the CPU")
+        else:
+            cpu = power_models.cpu_power(config.cpu_power_w)
+            found.sensors.append(modelled.CpuModelSensor(power=cpu))
+            found.notes.append(f"cpu: RAPL {reason}; modelled as {cpu.max_power_w:g} W at full load × "
+                               f"(0.1 + 0.9 × load³) (codecarbon's load model), {cpu.source} (estimated)")
     if config.measure_ram:
         if ram_from_rapl:
             found.sensors.extend(rapl.dram)  # type: ignore[union-attr,arg-type]
-        elif models is not None:
-            found.sensors.append(modelled.RamModelSensor(models))
-            found.notes.append("ram: no readable RAPL DRAM domain; using codecarbon 3.x's RAM power model "
+            if config.ram_power_w is not None:
+                found.notes.append("ram: --ram-power-w not used: RAPL measures the RAM")
+        else:
+            ram = power_models.ram_power(config.ram_power_w)
+            found.sensors.append(modelled.RamModelSensor(None, power_w=ram.power_w,
+                                                         name=f"RAM {ram.memory_gb:.0f} GB ({ram.source})"))
+            found.notes.append(f"ram: no readable RAPL DRAM domain; modelled as {ram.power_w:g} W, {ram.source} "
                                "(estimated)")
     return found
-

@@ -31,7 +31,16 @@ from carbonllm.quantities import parse_quantity, require_positive
 from carbonllm.settings import ENVIRONMENT, find_config_file, read_config_file
 
 DEFAULT_INTERVAL_S = 2.0
+#: Bounds of ``--interval``: below 50 ms the sampler would spend a core reading sensors (NVML
+#: updates its power reading every ~20-100 ms anyway); above an hour a run is barely sampled.
+MIN_INTERVAL_S = 0.05
+MAX_INTERVAL_S = 3600.0
+#: Bounds of ``--cpu-power-w`` / ``--ram-power-w``: a whole machine's CPUs or RAM, 0 W to 100 kW.
+MAX_COMPONENT_POWER_W = 100_000.0
 DEFAULT_RUNS_DIR = Path("carbonllm-runs")
+#: Fields which, set by a config file in the current directory, are announced on stderr: a file
+#: someone left in a shared directory must not silently move the output or change the CO2e.
+ANNOUNCED_FILE_FIELDS = ("output_dir", "region", "intensity_g_per_kwh", "pue", "cpu_power_w", "ram_power_w")
 
 class TrackConfig(BaseModel):
     """Everything the tracker needs, already resolved and checked. Passed whole."""
@@ -74,6 +83,10 @@ class TrackConfig(BaseModel):
     gpu: str | None = None
     dtype: str | None = None
     progress_file: Path | None = None  # its last line: tokens (or steps) done so far
+    # overrides of the modelled CPU / RAM power (whole machine, W at full load for the CPU)
+    cpu_power_w: float | None = None
+    ram_power_w: float | None = None
+    notices: tuple[str, ...] = ()  # said on stderr at start (a config file in the current directory)
     sources: dict[str, str] = {}  # field → "flag" / "env CARBONLLM_PUE" / "file PATH" / "default"
 
     @property
@@ -140,8 +153,14 @@ def resolve_config(
     layers: list[tuple[str, dict[str, Any]]] = [("flag", given)]
     layers.append(("env", {field: env[name] for name, field in ENVIRONMENT.items() if env.get(name)}))
     path = config_file if config_file is not None else (find_config_file(env) if read_file else None)
+    notices: list[str] = []
     if path is not None:
-        layers.append((f"file {path}", read_config_file(path)))
+        values = read_config_file(path)
+        layers.append((f"file {path}", values))
+        announced = [k for k in ANNOUNCED_FILE_FIELDS if k in values]
+        if announced and path.resolve().parent == Path.cwd().resolve():
+            shown = ", ".join(f"{k} = {values[k]!r}" for k in announced)
+            notices.append(f"config file {path.resolve()} in the current directory sets {shown}")
 
     merged: dict[str, Any] = {}
     sources: dict[str, str] = {}
@@ -156,6 +175,11 @@ def resolve_config(
         if "region" in values and "intensity_g_per_kwh" in values:
             raise InputError(f"--region and --intensity cannot be used together ({label}); give one of them")
 
+    for key, flag in (("gpu", "--gpu"), ("dtype", "--dtype"), ("region", "--region")):
+        value = merged.get(key)
+        if value is not None and not isinstance(value, str):
+            raise InputError(f"{flag} must be a string, not {type(value).__name__} {value!r} ({sources[key]})")
+
     # carbon intensity
     if merged.get("intensity_g_per_kwh") is not None:
         intensity = parse_quantity(merged["intensity_g_per_kwh"], "--intensity")
@@ -165,7 +189,11 @@ def resolve_config(
                                     intensity_g_per_kwh=intensity, intensity_year=None,
                                     intensity_source=f"given ({sources['intensity_g_per_kwh']})")
     else:
-        region = str(merged.get("region") or defaults.DEFAULT_REGION)
+        given_region = merged.get("region")
+        if given_region is not None and not str(given_region).strip():
+            raise InputError(f"--region is empty ({sources['region']}); give a zone such as FR, or leave it out "
+                             "for the world average")
+        region = str(given_region or defaults.DEFAULT_REGION)
         zone = find_zone(region)
         grid = dict(region=zone.zone, region_name=zone.name, region_is_default="region" not in merged,
                     intensity_g_per_kwh=zone.intensity_g_per_kwh, intensity_year=zone.year,
@@ -184,8 +212,19 @@ def resolve_config(
 
     interval_s = DEFAULT_INTERVAL_S
     if merged.get("interval_s") is not None:
-        interval_s = require_positive(parse_quantity(merged["interval_s"], "--interval"), "--interval",
-                                      "the sampling interval in seconds, e.g. 2")
+        interval_s = parse_quantity(merged["interval_s"], "--interval")
+        if not MIN_INTERVAL_S <= interval_s <= MAX_INTERVAL_S:
+            raise InputError(f"--interval must be between {MIN_INTERVAL_S:g} and {MAX_INTERVAL_S:g} seconds, "
+                             f"got {interval_s:g} ({sources['interval_s']})")
+
+    powers: dict[str, float] = {}
+    for key, flag in (("cpu_power_w", "--cpu-power-w"), ("ram_power_w", "--ram-power-w")):
+        if merged.get(key) is not None:
+            watts = parse_quantity(merged[key], flag)
+            if not 0 <= watts <= MAX_COMPONENT_POWER_W:
+                raise InputError(f"{flag} must be between 0 and {MAX_COMPONENT_POWER_W:g} W (the whole machine), "
+                                 f"got {watts:g} ({sources[key]})")
+            powers[key] = watts
 
     totals = {}
     for key, flag in (("total_tokens", "--total-tokens"), ("total_steps", "--total-steps"),
@@ -205,11 +244,20 @@ def resolve_config(
     if nodes is None:
         world, local_world = _int_env(env, "WORLD_SIZE"), _int_env(env, "LOCAL_WORLD_SIZE")
         nodes = max(1, world // local_world) if world and local_world else 1
+    if nodes < 1:
+        raise InputError(f"the number of nodes must be at least 1, got {nodes} (CARBONLLM_NODES / SLURM_NNODES)")
+    if node_rank < 0:
+        raise InputError(f"the node rank must be >= 0, got {node_rank} (NODE_RANK / GROUP_RANK / SLURM_NODEID)")
     run_id = env.get("CARBONLLM_RUN_ID") or (
         f"slurm-{env['SLURM_JOB_ID']}" + (f".{env['SLURM_STEP_ID']}" if env.get("SLURM_STEP_ID") else "")
         if env.get("SLURM_JOB_ID") else (f"torchrun-{env['TORCHELASTIC_RUN_ID']}"
                                          if env.get("TORCHELASTIC_RUN_ID") else None))
 
+    for key, flag in (("output_dir", "--output"), ("rapl_root", "CARBONLLM_RAPL_ROOT"),
+                      ("progress_file", "--progress-file")):
+        value = merged.get(key)
+        if value is not None and (not isinstance(value, (str, os.PathLike)) or not str(value).strip()):
+            raise InputError(f"{flag} must be a path, not {type(value).__name__} {value!r} ({sources[key]})")
     output = merged.get("output_dir")
     rapl_root = merged.get("rapl_root")
     return TrackConfig(
@@ -223,7 +271,7 @@ def resolve_config(
         measure_gpu=bool(merged.get("measure_gpu", True)),
         measure_cpu=bool(merged.get("measure_cpu", True)),
         measure_ram=bool(merged.get("measure_ram", True)),
-        host=socket.gethostname().split(".")[0] or "localhost",
+        host=socket.gethostname().split(".")[0] or "localhost",  # sanitised where it goes into a path
         node_rank=node_rank,
         local_rank=local_rank,
         nodes=nodes,
@@ -234,6 +282,9 @@ def resolve_config(
         gpu=merged.get("gpu"),
         dtype=(str(merged["dtype"]).lower() if merged.get("dtype") else None),
         progress_file=Path(merged["progress_file"]).expanduser() if merged.get("progress_file") else None,
+        cpu_power_w=powers.get("cpu_power_w"),
+        ram_power_w=powers.get("ram_power_w"),
+        notices=tuple(notices),
         sources={k: sources[k] for k in merged},
     )
 
@@ -258,4 +309,4 @@ def _basis_and_market(merged: Mapping[str, Any], zone: Any, location_g_per_kwh: 
     return fields
 
 
-__all__ = ["DEFAULT_INTERVAL_S", "TrackConfig", "resolve_config"]
+__all__ = ["DEFAULT_INTERVAL_S", "MAX_INTERVAL_S", "MIN_INTERVAL_S", "TrackConfig", "resolve_config"]

@@ -13,7 +13,7 @@ One tracker per node measures all of that node's GPUs, its CPUs and RAM. In a di
 (``torchrun``, ``srun``) every process may call ``track``: the process whose local rank
 (``LOCAL_RANK``, else ``SLURM_LOCALID``) is 0 measures; the others get a tracker that measures
 nothing, still accepts ``step()`` and windows, and returns results with
-``method="not-measured"``. Each measuring node writes ``<host>-node<R>`` files into the output
+``method="not-measured"``. Each measuring node writes ``<run id>.<host>-node<R>`` files into the output
 directory (see :mod:`carbonllm.measure.runfiles`); :func:`carbonllm.measure.runfiles.merge_runs` adds them up.
 
 Configuration is resolved once (:func:`carbonllm.measure.track_config.resolve_config`): keywords > environment
@@ -23,6 +23,8 @@ Configuration is resolved once (:func:`carbonllm.measure.track_config.resolve_co
 from __future__ import annotations
 
 import functools
+import math
+import os
 import secrets
 import threading
 import time
@@ -33,11 +35,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from carbonllm.errors import CarbonLLMError, InputError
+from carbonllm.measure.progress import read_progress_file
 from carbonllm.measure.projection import EstimateComparison, Projection, build_projection
 from carbonllm.measure.records import Measurement, RunSummary
 from carbonllm.measure.runfiles import (
     SAMPLES_SUFFIX,
     SUMMARY_SUFFIX,
+    create_exclusive,
     node_stem,
     summarize,
     write_summary,
@@ -61,50 +65,21 @@ def prepare_output_dir(directory: Path) -> Path:
     """Create ``directory`` (and parents); ``InputError`` if it cannot be created or written."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        probe = directory / f".carbonllm-write-test-{secrets.token_hex(3)}"
-        probe.write_text("")
+        if not directory.is_dir():
+            raise InputError(f"output directory {directory} is not a directory")
+        probe = directory / f".carbonllm-write-test-{secrets.token_hex(4)}"
+        os.close(create_exclusive(probe))  # O_EXCL|O_NOFOLLOW: never touches an existing file
         probe.unlink()
     except OSError as e:
         raise InputError(f"cannot write to output directory {directory}: {e.strerror or e}") from e
     return directory
 
 
-def read_progress_file(path: Path) -> dict[str, float] | None:
-    """The progress in the last non-empty line of ``path``, or None if there is none yet.
-
-    The line is a number (``1200000``, ``1.2e6``, ``1.2M``), counted in the unit of the planned
-    total (tokens with ``--total-tokens``, steps with ``--total-steps``), returned under the key
-    ``"value"``; or a JSON object such as ``{"tokens": 1200000, "steps": 300}``. Only the last
-    4 KiB are read, so the file may grow without bound. ``InputError`` if the line is malformed.
-    """
-    import json
-
-    from carbonllm.quantities import parse_quantity
-
-    try:
-        with path.open("rb") as f:
-            f.seek(0, 2)
-            size = f.tell()
-            f.seek(max(0, size - 4096))
-            tail = f.read().decode("utf-8", errors="replace")
-    except FileNotFoundError:
-        return None
-    except OSError as e:
-        raise InputError(f"cannot read progress file {path}: {e.strerror or e}") from e
-    lines = [line.strip() for line in tail.splitlines() if line.strip()]
-    if not lines:
-        return None
-    last = lines[-1]
-    if last.startswith("{"):
-        try:
-            data = json.loads(last)
-        except json.JSONDecodeError:
-            return None  # being written: the next read will see it whole
-        values = {k: parse_quantity(data[k], f"progress file {k}") for k in ("tokens", "steps") if k in data}
-        if not values:
-            raise InputError(f"progress file {path}: a JSON line needs \"tokens\" or \"steps\"")
-        return values
-    return {"value": parse_quantity(last, f"progress file {path} last line")}
+def _check_progress(value: float | None, what: str) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise InputError(f"{what} must be a finite number >= 0, not {value!r}")
 
 
 class Window:
@@ -141,6 +116,9 @@ class Tracker:
         self.run_id = config.run_id or f"{int(time.time())}-{secrets.token_hex(3)}"
         self.output_dir: Path | None = None
         self.result: RunSummary | None = None
+        self._stem: str | None = None  # the file-name stem this tracker claimed in output_dir
+        #: why the last summary write failed (a full disk), or None when the file is up to date
+        self.summary_error: str | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -155,15 +133,46 @@ class Tracker:
 
     @property
     def summary_path(self) -> Path | None:
-        if self.output_dir is None:
+        if self.output_dir is None or self._stem is None:
             return None
-        return self.output_dir / (node_stem(self.config.host, self.config.node_rank) + SUMMARY_SUFFIX)
+        return self.output_dir / (self._stem + SUMMARY_SUFFIX)
 
     @property
     def samples_path(self) -> Path | None:
-        if self.output_dir is None:
+        if self.output_dir is None or self._stem is None:
             return None
-        return self.output_dir / (node_stem(self.config.host, self.config.node_rank) + SAMPLES_SUFFIX)
+        return self.output_dir / (self._stem + SAMPLES_SUFFIX)
+
+    def _claim_files(self) -> JsonlSink:
+        """Create this node's samples file under a name no other run uses, and return its sink.
+
+        The name is ``<run id>.<host>-node<R>`` (sanitised). If a run with the same id has
+        already written this node's files into the directory (a reused ``CARBONLLM_RUN_ID`` or
+        job id), this run gets a new id (the old one plus a random suffix) and says so: a run
+        never replaces or appends to another's files. ``O_EXCL`` makes the claim atomic between
+        trackers started at the same moment.
+        """
+        directory = self.output_dir
+        if directory is None:  # prepare() sets it; a bug otherwise, not a user error
+            raise RuntimeError("Tracker.prepare() did not set output_dir")
+        first_id = self.run_id
+        for _ in range(20):
+            stem = node_stem(self.config.host, self.config.node_rank, self.run_id)
+            samples, summary = directory / (stem + SAMPLES_SUFFIX), directory / (stem + SUMMARY_SUFFIX)
+            if not (os.path.lexists(samples) or os.path.lexists(summary)):
+                try:
+                    sink = JsonlSink(samples)
+                except InputError:
+                    if not os.path.lexists(samples):
+                        raise
+                else:
+                    self._stem = stem
+                    if self.run_id != first_id:
+                        self._notes.append(f"run id {first_id!r} was already used in {directory} by this node; "
+                                           f"this run's id is {self.run_id!r}")
+                    return sink
+            self.run_id = f"{first_id[:48]}-{secrets.token_hex(3)}"  # short enough to stay whole in the name
+        raise InputError(f"cannot find a free file name for this run in {directory}")
 
     def prepare(self) -> None:
         """Create and check the output directory (before anything runs). Idempotent."""
@@ -192,9 +201,8 @@ class Tracker:
         self._notes.extend(self._sensor_set.notes)
         if self.config.projection_warning is not None:
             self._notes.append(self.config.projection_warning)
-        if self.samples_path is None:  # prepare() sets it; a bug otherwise, not a user error
-            raise RuntimeError("Tracker.prepare() did not set samples_path")
-        sink = JsonlSink(self.samples_path)
+        self._notes.extend(n for n in self.config.notices if n not in self._notes)
+        sink = self._claim_files()
         self._sampler = Sampler(self._sensor_set.sensors, self.config.interval_s, sink=sink,
                                 on_sample=self._sampled)
         first = self._sampler.start()
@@ -254,7 +262,11 @@ class Tracker:
     # -- progress and windows -------------------------------------------------------------
 
     def step(self, tokens: float | None = None, steps: float = 1) -> None:
-        """Record progress: ``steps`` more steps (default 1) and ``tokens`` more tokens."""
+        """Record progress: ``steps`` more steps (default 1) and ``tokens`` more tokens.
+
+        ``InputError`` for a value that is not a finite number >= 0."""
+        _check_progress(tokens, "tokens")
+        _check_progress(steps, "steps")
         with self._lock:
             self._steps += steps
             if tokens is not None:
@@ -262,6 +274,8 @@ class Tracker:
 
     def set_progress(self, tokens: float | None = None, steps: float | None = None) -> None:
         """Set the progress so far (absolute values, e.g. read from a progress file)."""
+        _check_progress(tokens, "tokens")
+        _check_progress(steps, "steps")
         with self._lock:
             if tokens is not None:
                 self._tokens = tokens
@@ -272,9 +286,12 @@ class Tracker:
     def window(self, name: str) -> Iterator[Window]:
         """Measure a named window; its :class:`Measurement` is ``window.result`` after the block.
 
-        Both boundaries are exact samples: while codecarbon's models are still loading the window
-        first waits for them (once, up to ~1.5 s), so no energy from before it is charged to it.
+        Both boundaries are exact samples. (With sensors whose model is still loading, codecarbon's
+        own classes passed in by a caller, the window first waits for them, once, so no energy from
+        before it is charged to it; the sensors discovery makes never load anything.)
         """
+        if not isinstance(name, str):
+            raise InputError(f"a window's name must be text, not {type(name).__name__} {name!r}")
         handle = Window(name)
         start = None
         if self._sampler is not None:
@@ -328,6 +345,11 @@ class Tracker:
             return
         if values is None:
             return
+        if any(v < 0 for v in values.values()):
+            note = f"progress file {path}: negative progress ignored"
+            if note not in self._notes:
+                self._notes.append(note)
+            return
         if "value" in values:
             unit = "steps" if self.config.total_steps is not None else "tokens"
             values = {unit: values["value"]}
@@ -345,10 +367,14 @@ class Tracker:
         if path is not None:
             try:
                 write_summary(summary, path)
-            except OSError as e:  # policy: keep measuring; the note says the file may be stale
-                note = f"writing {path.name} failed: {e.strerror or e}"
-                if note not in self._notes:
-                    self._notes.append(note)
+            except (OSError, ValueError) as e:  # policy: keep measuring; retried at the next sample
+                self.summary_error = f"writing {path.name} failed: {getattr(e, 'strerror', None) or e}"
+                if not complete:
+                    note = self.summary_error + " (retried at each sample)"
+                    if note not in self._notes:
+                        self._notes.append(note)
+            else:
+                self.summary_error = None
         return summary
 
     def snapshot(self) -> Snapshot | None:
@@ -447,6 +473,8 @@ def track(
     gpu: str | None = None,
     dtype: str | None = None,
     progress_file: str | Path | None = None,
+    cpu_power_w: float | str | None = None,
+    ram_power_w: float | str | None = None,
     config: TrackConfig | None = None,
     sensors: SensorSource | None = None,
     basis: str | None = None,
@@ -469,7 +497,8 @@ def track(
         config = resolve_config(dict(region=region, intensity_g_per_kwh=intensity, pue=pue, interval_s=interval_s,
                                      output_dir=output_dir, gpu_ids=ids, total_tokens=total_tokens,
                                      total_steps=total_steps, params=params, gpu=gpu, dtype=dtype,
-                                     progress_file=progress_file, basis=basis,
+                                     progress_file=progress_file, cpu_power_w=cpu_power_w,
+                                     ram_power_w=ram_power_w, basis=basis,
                                      market_intensity=market_intensity, renewable_share=renewable_share))
     return Tracker(config, sensors)
 

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from carbonllm._version import __version__
 from carbonllm.errors import InputError
+from carbonllm.files import MIB, read_text
 from carbonllm.report.data import ReportData
 from carbonllm.units import J_PER_KWH, SECONDS_PER_HOUR
 
@@ -36,6 +38,10 @@ CODECARBON_COLUMNS: tuple[str, ...] = (
     "latitude", "ram_total_size", "tracking_mode", "cpu_utilization_percent", "gpu_utilization_percent",
     "ram_utilization_percent", "ram_used_gb", "on_cloud", "pue", "wue",
 )
+
+#: A codecarbon file larger than this is refused (a row is ~700 bytes: this is ~750,000 rows;
+#: codecarbon writes one row per run, or per flush with ``save_to_file`` on every measurement).
+MAX_CSV_BYTES = 512 * MIB
 
 #: Columns without which a file is not read as a codecarbon output.
 REQUIRED_COLUMNS = ("emissions", "energy_consumed", "duration")
@@ -50,36 +56,63 @@ def looks_like_codecarbon(header: Sequence[str]) -> bool:
 
 
 def _number(row: Mapping[str, Any], column: str, line: int, default: float | None = None) -> float | None:
+    """The number in ``column``: empty or ``nan`` gives ``default``; anything else must be a
+    finite number >= 0 (every column read here is an energy, power, duration, count or PUE)."""
     text = (row.get(column) or "").strip()
     if not text or text.lower() == "nan":
         return default
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
-        raise InputError(f"codecarbon file line {line}: column {column} is not a number: {text!r}") from None
+        raise InputError(f"codecarbon file line {line}: column {column} is not a number: {text[:40]!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise InputError(f"codecarbon file line {line}: column {column} must be a finite number >= 0, "
+                         f"not {text[:40]!r}")
+    return value
 
 
 def _runs(rows: list[tuple[int, dict[str, str]]], tasks: bool) -> list[tuple[int, dict[str, str]]]:
     """The rows that count: every task row, or the last (longest) row of each run_id."""
     if tasks:
         return rows
-    last: dict[str, tuple[int, dict[str, str]]] = {}
+    last: dict[str, tuple[float, int, dict[str, str]]] = {}
     for line, row in rows:
         run_id = (row.get("run_id") or "").strip() or f"(no run_id, line {line})"
         duration = _number(row, "duration", line, 0.0) or 0.0
         kept = last.get(run_id)
-        if kept is None or duration >= (_number(kept[1], "duration", kept[0], 0.0) or 0.0):
-            last[run_id] = (line, row)
-    return sorted(last.values(), key=lambda pair: pair[0])
+        if kept is None or duration >= kept[0]:
+            last[run_id] = (duration, line, row)
+    return sorted(((line, row) for _, line, row in last.values()), key=lambda pair: pair[0])
 
 
 def _distinct(rows: Iterable[dict[str, str]], column: str) -> list[str]:
-    seen: list[str] = []
+    """The distinct non-empty values of ``column``, in order of first appearance (linear)."""
+    seen: dict[str, None] = {}
     for row in rows:
         value = (row.get(column) or "").strip()
-        if value and value not in seen:
-            seen.append(value)
-    return seen
+        if value:
+            seen.setdefault(value, None)
+    return list(seen)
+
+
+def _is_time(text: str) -> bool:
+    """Whether ``text`` is an ISO 8601 time (codecarbon writes ``2025-01-01T00:00:00``)."""
+    from datetime import datetime
+
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def _joined(values: Sequence[str], limit: int = 5) -> str | None:
+    """``a, b, c`` — or, past ``limit`` values, the first ones and how many there are."""
+    if not values:
+        return None
+    if len(values) <= limit:
+        return ", ".join(values)
+    return f"{', '.join(values[:limit])}, … ({len(values):,} in all)"
 
 
 def report_from_rows(rows: Sequence[tuple[int, dict[str, str]]], *, tasks: bool = False,
@@ -93,7 +126,8 @@ def report_from_rows(rows: Sequence[tuple[int, dict[str, str]]], *, tasks: bool 
     pues: set[float] = set()
     gpu_count = 0
     for line, row in used:
-        pue = _number(row, "pue", line, 1.0) or 1.0
+        given_pue = _number(row, "pue", line)
+        pue = 1.0 if given_pue is None else given_pue  # codecarbon's default PUE is 1
         if pue < 1:
             raise InputError(f"codecarbon file line {line}: pue must be >= 1, got {pue:g}")
         pues.add(pue)
@@ -120,7 +154,7 @@ def report_from_rows(rows: Sequence[tuple[int, dict[str, str]]], *, tasks: bool 
     regions = _distinct(rows_used, "region")
     clouds = [f"{p}:{r}" for p, r in zip(_distinct(rows_used, "cloud_provider"), _distinct(rows_used, "cloud_region"),
                                           strict=False)]
-    timestamps = sorted(_distinct(rows_used, "timestamp"))
+    timestamps = sorted(t for t in _distinct(rows_used, "timestamp") if _is_time(t))
     extra = list(notes)
     if tasks:
         extra.append(f"summed {len(used)} codecarbon task rows")
@@ -139,7 +173,7 @@ def report_from_rows(rows: Sequence[tuple[int, dict[str, str]]], *, tasks: bool 
         kind="codecarbon",
         method="estimated" if estimated else "measured",
         produced_by=", ".join(produced) or "codecarbon",
-        run_id=", ".join(_distinct(rows_used, "run_id")) or None,
+        run_id=_joined(_distinct(rows_used, "run_id")),
         records=len(used),
         started_at=timestamps[0] if len(timestamps) > 1 else None,
         ended_at=timestamps[-1] if timestamps else None,
@@ -167,23 +201,26 @@ def read_emissions_csv(path: Path) -> ReportData:
     Rows cut short (a file truncated while codecarbon was writing) are skipped and said so in
     the report's notes.
     """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"cannot read {path}: {e}") from e
+    text = read_text(path, "codecarbon file", MAX_CSV_BYTES)
     reader = csv.DictReader(io.StringIO(text))
-    header = reader.fieldnames or []
+    try:
+        header = list(reader.fieldnames or [])
+    except csv.Error as e:
+        raise InputError(f"{path} line 1: not a readable CSV header ({e})") from e
     if not looks_like_codecarbon(header):
         missing = ", ".join(c for c in REQUIRED_COLUMNS if c not in header)
         raise InputError(f"{path} is not a codecarbon emissions file (no column {missing})")
     rows: list[tuple[int, dict[str, str]]] = []
     skipped: list[int] = []
-    for line, row in enumerate(reader, start=2):
-        if None in row or any(row.get(c) is None for c in header):  # too many or too few fields
-            skipped.append(line)
-            continue
-        rows.append((line, row))
-    notes = [f"skipped malformed line(s) {', '.join(map(str, skipped))} of {path.name}"] if skipped else []
+    try:
+        for line, row in enumerate(reader, start=2):
+            if None in row or any(row.get(c) is None for c in header):  # too many or too few fields
+                skipped.append(line)
+                continue
+            rows.append((line, row))
+    except csv.Error as e:  # a field over csv's size limit, a NUL byte, ...
+        raise InputError(f"{path} line {reader.line_num}: not a readable CSV row ({e})") from e
+    notes = [f"skipped malformed line(s) {_joined([str(n) for n in skipped], 10)} of {path.name}"] if skipped else []
     return report_from_rows(rows, tasks="task_name" in header, notes=notes)
 
 

@@ -15,13 +15,13 @@ What cannot be read is skipped where the rest still makes a report, and said so 
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from carbonllm.errors import CarbonLLMError, InputError
+from carbonllm.files import MIB, open_regular, parse_json
 from carbonllm.report.data import RUN_FORMAT, ReportData, from_estimate, from_run_summary
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,6 +29,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 SUMMARY_SUFFIX = ".summary.json"
 SAMPLES_SUFFIX = ".samples.jsonl"
+#: An estimate or summary JSON larger than this is refused (real ones are a few kB).
+MAX_JSON_BYTES = 64 * MIB
 
 NOT_AN_INPUT = ("is not a carbonllm estimate (JSON from 'carbonllm estimate --format json'), a run summary "
                 "(*.summary.json) or run directory from 'carbonllm track', or a codecarbon emissions.csv")
@@ -44,14 +46,14 @@ class LoadedReport:
 
 
 def _read_json(path: Path) -> Any:
+    from carbonllm.files import read_bytes
+
+    text = read_bytes(path, "input", MAX_JSON_BYTES)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        decoded = text.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise InputError(f"{path} {NOT_AN_INPUT}") from e
-    except json.JSONDecodeError as e:
-        raise InputError(f"{path} is not valid JSON (line {e.lineno}: {e.msg}); truncated or corrupt?") from e
-    except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror or e}") from e
+    return parse_json(decoded, str(path))
 
 
 def _summary_dict(summary: Any) -> dict[str, Any]:
@@ -72,30 +74,51 @@ def _load_summary(path: Path) -> LoadedReport:
 
 
 def _load_directory(directory: Path) -> LoadedReport:
-    """Every readable node summary of a run directory, merged by :func:`carbonllm.measure.runfiles.combine`;
-    the unreadable ones are skipped and named in the warnings."""
+    """The run in a run directory, its readable node summaries merged by
+    :func:`carbonllm.measure.merge.combine`; the unreadable ones are skipped and named in the
+    warnings. A directory of several runs is refused with their ids (no report mixes runs)."""
     from carbonllm.measure import runfiles
 
-    summaries = sorted(directory.glob(f"*{SUMMARY_SUFFIX}"))
-    if not summaries:
+    if not any(directory.glob(f"*{SUMMARY_SUFFIX}")):
         what = "is empty" if not any(directory.iterdir()) else "holds no *.summary.json"
         raise InputError(f"{directory} {what}: not a run directory from 'carbonllm track'")
-    warnings: list[str] = []
-    nodes = []
-    names = []
-    for path in summaries:
-        try:
-            nodes.append(runfiles.load_run(path))
-        except CarbonLLMError as e:
-            warnings.append(f"skipped {path.name}: {' '.join(str(e).split())}")
-            continue
-        names.append(path.name)
-    if not nodes:
-        raise InputError(f"no readable run summary in {directory}: {warnings[0]}")
-    merged = nodes[0] if len(nodes) == 1 else runfiles.combine(nodes, names)
-    samples = tuple(p for p in sorted(directory.glob(f"*{SAMPLES_SUFFIX}")))
+    runs = runfiles.RunDirectory(directory)
+    if len(runs.runs) > 1:
+        raise InputError(f"{directory} holds {len(runs.runs)} runs ({', '.join(runs.runs)}); report one at a "
+                         "time: give one run's summary file, or see them with 'carbonllm track --merge DIR'")
+    run_id = next(iter(runs.runs))
+    warnings = list(runs.skipped)
+    merged = runs.merged(run_id, with_skipped=False)  # the skipped files go in as the report's warnings
+    stems = [name[: -len(SUMMARY_SUFFIX)] for name, _ in runs.runs[run_id]]
+    samples = tuple(p for p in (directory / (stem + SAMPLES_SUFFIX) for stem in stems) if p.exists())
     data = from_run_summary(_summary_dict(merged), notes=tuple(warnings))
     return LoadedReport(data, samples_paths=samples, warnings=tuple(warnings))
+
+
+#: ReportData fields that are >= 0 when present (PUE is >= 1).
+NON_NEGATIVE_FIELDS = ("duration_s", "gpu_count", "device_hours", "it_energy_kwh", "energy_kwh", "energy_kwh_low",
+                       "energy_kwh_high", "intensity_g_per_kwh", "co2e_kg", "co2e_kg_low", "co2e_kg_high",
+                       "embodied_co2e_kg")
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def checked(data: ReportData, path: Path) -> ReportData:
+    """``data`` if its figures are possible (no negative energy, CO2e, duration or count; PUE >= 1);
+    else ``InputError`` naming the file and the field."""
+    for name in NON_NEGATIVE_FIELDS:
+        value = getattr(data, name, None)
+        if value is not None and value < 0:
+            raise InputError(f"{path}: {name} is negative ({value:g}); not a carbonllm output, or corrupt")
+    for name, value in data.energy_kwh_by_component.items():
+        if value < 0:
+            raise InputError(f"{path}: energy_kwh_by_component.{name} is negative ({value:g})")
+    if data.pue is not None and data.pue < 1:
+        raise InputError(f"{path}: pue is {data.pue:g}, less than 1; not a carbonllm output, or corrupt")
+    return data
 
 
 def load_report(path: str | Path) -> LoadedReport:
@@ -114,7 +137,17 @@ def load_report(path: str | Path) -> LoadedReport:
         if isinstance(obj, dict) and obj.get("format") == RUN_FORMAT:
             return _load_summary(path)
         if isinstance(obj, dict) and obj.get("method") == "estimated" and "assumptions" in obj:
-            return LoadedReport(from_estimate(obj))
+            version = obj.get("carbonllm_version")
+            if version is not None and not isinstance(version, str):
+                raise InputError(f"{path}: carbonllm_version is {type(version).__name__} {_short(version)}, not text; "
+                                 "not a carbonllm estimate, or corrupt")
+            try:
+                data = from_estimate(obj)
+            except InputError as e:
+                raise InputError(f"{path}: {e}") from e
+            except (TypeError, ValueError, ArithmeticError) as e:  # a field of the wrong type or size
+                raise InputError(f"{path} is a corrupt carbonllm estimate: {' '.join(str(e).split())[:200]}") from e
+            return LoadedReport(checked(data, path))
         raise InputError(f"{path} {NOT_AN_INPUT}")
     first_line = head.splitlines()[0] if head else ""
     if "," in first_line:
@@ -128,11 +161,11 @@ def load_report(path: str | Path) -> LoadedReport:
 
 
 def _head(path: Path, size: int = 4096) -> str:
-    try:
-        with path.open("rb") as f:
+    with open_regular(path, "input") as (f, _):
+        try:
             return f.read(size).decode("utf-8-sig", errors="replace")
-    except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror or e}") from e
+        except OSError as e:
+            raise InputError(f"cannot read {path}: {e.strerror or e}") from e
 
 
 # --- samples ----------------------------------------------------------------------------------
@@ -142,7 +175,7 @@ SAMPLE_KEYS = ("time_unix", "elapsed_s", "device", "component", "energy_j", "pow
 
 def read_samples(paths: tuple[Path, ...] | list[Path]) -> tuple[list[dict[str, Any]], list[str]]:
     """Every readable sample of ``paths`` (read by :func:`carbonllm.measure.runfiles.load_samples`), each with
-    its ``node`` (the file's ``<host>-node<R>`` stem), and a line per file saying what was skipped."""
+    its ``node`` (the file's ``<run id>.<host>-node<R>`` stem), and a line per file saying what was skipped."""
     from carbonllm.measure import runfiles
 
     samples: list[dict[str, Any]] = []
