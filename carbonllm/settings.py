@@ -4,7 +4,8 @@ One place for the layers that ``carbonllm track`` and ``carbonllm estimate``/``c
 share, so an estimate and a measurement on the same machine use the same region, intensity and PUE.
 
 - Environment: ``CARBONLLM_REGION``, ``CARBONLLM_INTENSITY``, ``CARBONLLM_PUE``,
-  ``CARBONLLM_INTERVAL``, ``CARBONLLM_GPU_IDS``, ``CARBONLLM_OUTPUT``, ``CARBONLLM_RAPL_ROOT``.
+  ``CARBONLLM_INTERVAL``, ``CARBONLLM_GPU_IDS``, ``CARBONLLM_OUTPUT``, ``CARBONLLM_RAPL_ROOT``,
+  ``CARBONLLM_METRICS_PORT``, ``CARBONLLM_METRICS_HOST``, ``CARBONLLM_PUSHGATEWAY``.
 - Config file: ``$CARBONLLM_CONFIG``, else ``./carbonllm.toml``, else
   ``~/.config/carbonllm/config.toml``; keys at the top level or under ``[track]``.
 
@@ -30,9 +31,12 @@ ENVIRONMENT = {
     "CARBONLLM_GPU_IDS": "gpu_ids",
     "CARBONLLM_OUTPUT": "output_dir",
     "CARBONLLM_RAPL_ROOT": "rapl_root",
+    "CARBONLLM_METRICS_PORT": "metrics_port",
+    "CARBONLLM_METRICS_HOST": "metrics_host",
+    "CARBONLLM_PUSHGATEWAY": "pushgateway_url",
 }
 FILE_KEYS = {"region", "intensity_g_per_kwh", "intensity", "pue", "interval_s", "interval", "gpu_ids",
-             "output_dir", "rapl_root"}
+             "output_dir", "rapl_root", "metrics_port", "metrics_host", "pushgateway_url"}
 
 
 def find_config_file(environ: Mapping[str, str], cwd: Path | None = None) -> Path | None:

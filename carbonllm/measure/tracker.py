@@ -141,6 +141,7 @@ class Tracker:
         self.run_id = config.run_id or f"{int(time.time())}-{secrets.token_hex(3)}"
         self.output_dir: Path | None = None
         self.result: RunSummary | None = None
+        self._metrics: Any = None  # a carbonllm.measure.metrics.MetricsExporter when asked for
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -197,6 +198,7 @@ class Tracker:
         sink = JsonlSink(self.samples_path)
         self._sampler = Sampler(self._sensor_set.sensors, self.config.interval_s, sink=sink,
                                 on_sample=self._sampled)
+        self._start_metrics()
         first = self._sampler.start()
         self._started_unix = self._sampler.started_unix or time.time()
         self._write(first, complete=False)
@@ -215,6 +217,8 @@ class Tracker:
         final = self._sampler.stop()  # now: a model still loading is waited for, not charged longer
         self.poll_progress_file()
         try:
+            if self._metrics is not None:
+                self._metrics.close(final)  # the last push (bounded), so its warning is in the summary
             self.result = self._write(final, complete=True, exit_status=exit_status)
         finally:
             if self._sensor_set is not None:
@@ -333,7 +337,25 @@ class Tracker:
             values = {unit: values["value"]}
         self.set_progress(tokens=values.get("tokens"), steps=values.get("steps"))
 
+    def _start_metrics(self) -> None:
+        """Serve /metrics and/or push to a Pushgateway when the config asks (see measure/metrics.py)."""
+        cfg = self.config
+        if cfg.metrics_port is None and cfg.pushgateway_url is None:
+            return
+        from carbonllm.measure.metrics import MetricsExporter
+
+        def warn(message: str) -> None:  # policy: a metrics failure never stops the run; noted and said
+            self.note(message)
+            import sys
+
+            print(f"carbonllm: warning: {message}", file=sys.stderr, flush=True)
+
+        self._metrics = MetricsExporter(cfg, self.run_id, node_stem(cfg.host, cfg.node_rank), warn)
+        self._metrics.start()
+
     def _sampled(self, snapshot: Snapshot) -> None:
+        if self._metrics is not None:
+            self._metrics.update(snapshot)
         self.poll_progress_file()
         self._write(snapshot, complete=False)
         if self.on_sample is not None:
@@ -447,12 +469,18 @@ def track(
     gpu: str | None = None,
     dtype: str | None = None,
     progress_file: str | Path | None = None,
+    metrics_port: int | str | None = None,
+    metrics_host: str | None = None,
+    pushgateway: str | None = None,
     config: TrackConfig | None = None,
     sensors: SensorSource | None = None,
 ) -> Tracker:
     """A :class:`Tracker` configured from these keywords > environment > config file > defaults.
 
-    Use it as ``with carbonllm.track(...) as t:``, as ``@carbonllm.track(...)``, or with
+    ``metrics_port`` serves Prometheus metrics on ``metrics_host`` (default 127.0.0.1) while the
+    run lasts; ``pushgateway`` (a URL) pushes them each interval and at the end
+    (:mod:`carbonllm.measure.metrics`). Use it as ``with carbonllm.track(...) as t:``, as
+    ``@carbonllm.track(...)``, or with
     ``t.start()`` / ``t.stop()``. ``config`` (a resolved :class:`TrackConfig`) replaces every
     other keyword; ``sensors`` (a list, or a function of the config returning a
     :class:`~carbonllm.measure.sensors.SensorSet`) replaces discovery, for tests. Raises
@@ -463,7 +491,8 @@ def track(
         config = resolve_config(dict(region=region, intensity_g_per_kwh=intensity, pue=pue, interval_s=interval_s,
                                      output_dir=output_dir, gpu_ids=ids, total_tokens=total_tokens,
                                      total_steps=total_steps, params=params, gpu=gpu, dtype=dtype,
-                                     progress_file=progress_file))
+                                     progress_file=progress_file, metrics_port=metrics_port,
+                                     metrics_host=metrics_host, pushgateway_url=pushgateway))
     return Tracker(config, sensors)
 
 
