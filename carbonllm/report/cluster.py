@@ -107,14 +107,17 @@ def summary_from_slurm(job: SlurmJob, config: TrackConfig, end_unix: float, comp
 
 
 def save_summary(summary: RunSummary, path: Path) -> Path:
-    """Write ``summary`` to ``path`` (a ``*.summary.json``, or a directory to put one in); never
-    over another file: ``InputError`` when it exists."""
+    """Write ``summary`` to ``path`` (a ``*.summary.json``, or a directory, created if need be, to
+    put ``<run id>.summary.json`` in); never over another file: ``InputError`` when it exists."""
     import json
 
-    if path.is_dir():
+    if not path.name.endswith(SUMMARY_SUFFIX):  # a directory (created if need be), as for track --output
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise InputError(f"--save {path}: cannot create the directory ({e.strerror or e}); give a directory "
+                             f"or a file name ending in {SUMMARY_SUFFIX}") from e
         path = path / f"{_safe(summary.run_id)}{SUMMARY_SUFFIX}"
-    if not path.name.endswith(SUMMARY_SUFFIX):
-        raise InputError(f"--save {path}: give a directory or a file name ending in {SUMMARY_SUFFIX}")
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
         with open(tmp, "x", encoding="utf-8") as f:

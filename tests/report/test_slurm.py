@@ -97,11 +97,11 @@ def test_measured_energy_of_a_finished_job(sacct: dict[str, Any], run_cli: Any, 
     sacct["add"]("4242", job_rows("4242", start, start + 7200, "node[1-2]", "cpu=128,gres/gpu:a100=8,gres/gpu=8,"
                                   "mem=1000G,node=2", "36000000"))
     card = run_cli("report", "--slurm-job", "4242", "--intensity", "100", "--pue", "1", "--format", "model-card",
-                   "--save", str(tmp_path))
+                   "--save", str(tmp_path / "runs"))
     assert card.exit_code == 0, card.stderr
     # 10 kWh × PUE 1 × 100 g/kWh = 1,000 g
     assert yaml.safe_load(card.stdout)["co2_eq_emissions"]["emissions"] == pytest.approx(1000.0)
-    summary = json.loads((tmp_path / "slurm-4242.summary.json").read_text())
+    summary = json.loads((tmp_path / "runs" / "slurm-4242.summary.json").read_text())  # the directory is made
     assert summary["devices"][0]["method"] == "slurm-consumed-energy" and summary["node_count"] == 2
     assert summary["gpu_hours"] == pytest.approx(16.0) and summary["duration_s"] == 7200
     assert any("ConsumedEnergyRaw of the allocation" in n for n in summary["notes"])
