@@ -105,7 +105,9 @@ class Pushgateway:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = (tmp_path / "pushgateway.log").open("w")
-        self.proc = subprocess.Popen([binary, f"--web.listen-address=127.0.0.1:{self.port}"],
+        # Debian's build persists to /var/lib/prometheus by default: keep this one's state in tmp_path
+        self.proc = subprocess.Popen([binary, f"--web.listen-address=127.0.0.1:{self.port}",
+                                      f"--persistence.file={tmp_path / 'pushgateway.data'}"],
                                      stdout=self.log, stderr=subprocess.STDOUT)
         wait_until(lambda: http_get(f"{self.url}/-/ready") is not None, 30, "the Pushgateway to be ready")
 
