@@ -187,3 +187,31 @@ def test_python_tracker_serves_metrics_while_it_runs(tmp_path: Path) -> None:
     assert t.result is not None and t.result.energy_kwh > 0
     with pytest.raises(OSError):  # nothing listens after the run
         http_get(f"http://127.0.0.1:{port}/metrics", timeout=2)
+
+
+def test_metrics_settings_from_environment_and_config_file(tmp_path: Path) -> None:
+    from carbonllm.measure.track_config import resolve_config
+
+    cfg = resolve_config({}, environ={"CARBONLLM_METRICS_PORT": "9464", "CARBONLLM_PUSHGATEWAY": "http://gw:9091/"},
+                         read_file=False)
+    assert (cfg.metrics_port, cfg.metrics_host, cfg.pushgateway_url) == (9464, "127.0.0.1", "http://gw:9091")
+    file = tmp_path / "carbonllm.toml"
+    file.write_text('[track]\nmetrics_port = 9500\nmetrics_host = "0.0.0.0"\n')
+    cfg = resolve_config({"metrics_port": 9600}, environ={}, config_file=file)
+    assert (cfg.metrics_port, cfg.metrics_host) == (9600, "0.0.0.0")  # the flag wins, the file fills the rest
+    assert cfg.sources["metrics_port"] == "flag" and cfg.sources["metrics_host"] == f"file {file}"
+    assert resolve_config({}, environ={}, read_file=False).metrics_port is None  # nothing listens by default
+
+
+def test_a_default_run_loads_no_metrics_code(tmp_path: Path) -> None:
+    code = ("import sys, carbonllm\n"
+            "from carbonllm.measure.sensors import FakeSensor\n"
+            f"with carbonllm.track(intensity=1, output_dir={str(tmp_path / 'out')!r}, "
+            "sensors=[FakeSensor(energies_j=[0.0, 1.0])]):\n"
+            "    pass\n"
+            "print('carbonllm.measure.metrics' in sys.modules)\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARBONLLM_")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env,
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
