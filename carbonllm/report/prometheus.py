@@ -14,7 +14,8 @@ Two metrics of dcgm-exporter (``etc/default-counters.csv`` of github.com/NVIDIA/
 Each series is one GPU: dcgm-exporter labels it ``gpu`` (index), ``UUID``, ``modelName``,
 ``Hostname`` and ``device`` (plus ``pod``/``namespace``/``container`` on Kubernetes, and
 Prometheus' own ``instance``/``job``). GPUs are keyed by ``Hostname`` (else ``instance``) and
-``UUID`` (else ``gpu``).
+``UUID`` (else ``gpu``); the series of one GPU under several label sets (on Kubernetes, each pod
+that held it) are joined in time order.
 
 The raw samples are read with instant queries of range vectors (``METRIC{…}[3600000ms]`` at the
 end of each hour of the window, so a month on 1,000 GPUs stays within Prometheus'
@@ -272,6 +273,7 @@ def read_series(client: PrometheusClient, metric: str, match: str, start: float,
         # the first chunk includes a sample exactly at the start: the range is (at - range, at]
         lookback = range_ms + (1 if chunk_start == start else 0)
         promql = f"{metric}{{{match}}}[{lookback}ms]"
+        points: dict[tuple[str, str], list[tuple[float, float]]] = {}
         for item in client.query(promql, chunk_end):
             labels = item.get("metric") or {}
             values = item.get("values")
@@ -284,11 +286,13 @@ def read_series(client: PrometheusClient, metric: str, match: str, start: float,
                                              model=labels.get("modelName") or "unknown GPU", counter=counter)
             for point in values:
                 try:
-                    t, v = float(point[0]), float(point[1])
+                    points.setdefault(key, []).append((float(point[0]), float(point[1])))
                 except (TypeError, ValueError, IndexError):
                     series.bad_samples += 1
-                    continue
-                series.add(t, v)
+        # one GPU may come as several series (the pod that held it changed): joined in time order
+        for key, pairs in points.items():
+            for t, v in sorted(pairs, key=lambda p: p[0]):
+                found[key].add(t, v)
         chunk_start = chunk_end
     return found, form
 

@@ -68,6 +68,20 @@ def test_power_integration_skips_nan_and_draws_a_line_across() -> None:
     assert g.energy_j == pytest.approx(8000.0)  # 200 W × 40 s
 
 
+def test_one_gpu_under_two_label_sets_is_one_series() -> None:
+    from carbonllm.report.prometheus import read_series
+
+    class Client:  # a pod change half-way: the same GPU, two series, listed newest first
+        def query(self, promql: str, at_unix: float) -> list[dict[str, Any]]:
+            labels = {"Hostname": "n1", "UUID": "GPU-1", "gpu": "0", "modelName": "H100"}
+            return [{"metric": {**labels, "pod": "b"}, "values": [[t, str(1e5 * t)] for t in (40, 50, 60)]},
+                    {"metric": {**labels, "pod": "a"}, "values": [[t, str(1e5 * t)] for t in (0, 10, 20, 30)]}]
+
+    found, _ = read_series(Client(), "M", "", 0.0, 60.0, counter=True)  # type: ignore[arg-type]
+    (series,) = found.values()
+    assert series.samples == 7 and finish(series, 0.0, 60.0).energy_j == pytest.approx(6000.0)  # 100 W × 60 s
+
+
 def test_times_and_selectors() -> None:
     assert parse_time("2026-12-01T00:00:00Z", "--start") == 1796083200.0  # date -d 2026-12-01Z +%s
     assert parse_time("1796083200", "--start") == 1796083200.0
