@@ -121,7 +121,9 @@ def test_model_card_and_saved_summary_from_prometheus(dcgm: dict[str, Any], run_
             "--match", '{Hostname=~"node[0-9]+"}', "--job", "dcgm", "--intensity", "100", "--pue", "1"]
     card = run_cli(*args, "--format", "model-card", "--save", str(tmp_path))
     assert card.exit_code == 0, card.stderr
-    emissions_g = yaml.safe_load(card.stdout)["co2_eq_emissions"]["emissions"]
+    meta = yaml.safe_load(card.stdout)["co2_eq_emissions"]
+    emissions_g = meta["emissions"]
+    assert "measured by NVIDIA DCGM via Prometheus" in meta["source"]
     # 36,800 J / 3.6e6 J/kWh × PUE 1 × 100 g/kWh = 1.0222 g
     assert emissions_g == pytest.approx(36800 / 3.6e6 * 100, rel=0.01)
     saved = list(tmp_path.glob("*.summary.json"))
