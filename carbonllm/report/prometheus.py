@@ -29,7 +29,7 @@ end of each hour of the window, so a month on 1,000 GPUs stays within Prometheus
 * gaps: an interval longer than 1.5 scrape intervals is a gap (missed scrapes). A counter still
   counts through a gap, but a reset inside one would hide up to the gap × the highest power seen;
   power integration draws a straight line across it. Both are reported;
-* NaN and infinite samples are skipped and counted.
+* NaN, infinite and negative samples are skipped and counted.
 
 Everything filled or at risk is in the summary's notes, with the queries.
 """
@@ -128,8 +128,14 @@ class PrometheusClient:
                 payload = response.read()
         except HTTPError as e:
             detail = _error_of(e.read())
-            raise InputError(f"Prometheus at {self.url} answered HTTP {e.code} to {promql!r}"
-                             f"{': ' + detail if detail else ''}; check --match and --job") from e
+            if e.code in (400, 422):  # Prometheus' answers to a bad or failing query
+                hint = "check --match and --job"
+            elif e.code == 503:
+                hint = "Prometheus is overloaded or the query timed out; try again or a shorter window"
+            else:
+                hint = "is --prometheus the URL of a Prometheus server (http://host:9090)?"
+            raise InputError(f"{self.url} answered HTTP {e.code} to {promql!r}"
+                             f"{': ' + detail if detail else ''}; {hint}") from e
         except (URLError, OSError) as e:
             reason = getattr(e, "reason", None) or e
             raise InputError(f"cannot reach Prometheus at {self.url} ({reason}); check --prometheus") from e
@@ -177,7 +183,7 @@ class Series:
     resets: list[tuple[float, float]] = field(default_factory=list)  # (interval s, J counted after the reset)
 
     def add(self, t: float, value: float) -> None:
-        if not math.isfinite(value):
+        if not math.isfinite(value) or value < 0:  # neither energy nor power is negative
             self.bad_samples += 1
             return
         if self.last_t is not None and t <= self.last_t:
@@ -381,7 +387,7 @@ def _quality_notes(gpus: tuple[GpuEnergy, ...]) -> list[str]:
         notes.append("no gaps: every GPU was scraped at its usual interval through the window")
     bad = sum(g.bad_samples for g in gpus)
     if bad:
-        notes.append(f"{bad} NaN, infinite or malformed samples skipped")
+        notes.append(f"{bad} NaN, infinite, negative or malformed samples skipped")
     integrated = [g for g in gpus if g.method == "dcgm-power-integration"]
     if integrated:
         notes.append(f"{len(integrated)} GPU(s) without {COUNTER_METRIC}: power samples integrated "

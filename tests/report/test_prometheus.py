@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +160,8 @@ def test_a_window_without_data_is_one_line(dcgm: dict[str, Any], run_cli: Any) -
 
 @pytest.mark.parametrize(("args", "fragment"), [
     (["--prometheus", "http://127.0.0.1:{port}", "--start", "1700000000", "--end", "1700000100"], "cannot reach"),
+    (["--prometheus", "http://127.0.0.1:{web}", "--start", "1700000000", "--end", "1700000100"],
+     "answered HTTP 501"),
     (["--prometheus", "prom:9090", "--start", "1700000000"], "http:// or https://"),
     (["--prometheus", "http://127.0.0.1:{port}"], "needs --start"),
     (["--prometheus", "http://127.0.0.1:{port}", "--start", "1700000100", "--end", "1700000000"], "after --start"),
@@ -166,7 +169,20 @@ def test_a_window_without_data_is_one_line(dcgm: dict[str, Any], run_cli: Any) -
     ([], "give INPUT"),
 ])
 def test_bad_input_without_a_server(run_cli: Any, args: list[str], fragment: str) -> None:
+    from http.server import HTTPServer, SimpleHTTPRequestHandler
+
     port = free_port()  # nothing listens there
-    result = run_cli("report", *[a.format(port=port) for a in args])
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    web = HTTPServer(("127.0.0.1", 0), Quiet)  # a web server that is not Prometheus
+    thread = threading.Thread(target=web.serve_forever, daemon=True)
+    thread.start()
+    try:
+        result = run_cli("report", *[a.format(port=port, web=web.server_address[1]) for a in args])
+    finally:
+        web.shutdown()
+        web.server_close()
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and fragment in result.stderr, result.stderr
