@@ -217,8 +217,7 @@ class Tracker:
         final = self._sampler.stop()  # now: a model still loading is waited for, not charged longer
         self.poll_progress_file()
         try:
-            if self._metrics is not None:
-                self._metrics.close(final)  # the last push (bounded), so its warning is in the summary
+            self._close_metrics(final)  # the last push (bounded), so its warning is in the summary
             self.result = self._write(final, complete=True, exit_status=exit_status)
         finally:
             if self._sensor_set is not None:
@@ -352,6 +351,14 @@ class Tracker:
 
         self._metrics = MetricsExporter(cfg, self.run_id, node_stem(cfg.host, cfg.node_rank), warn)
         self._metrics.start()
+
+    def _close_metrics(self, final: Snapshot) -> None:
+        if self._metrics is None:
+            return
+        try:
+            self._metrics.close(final)
+        except Exception as e:  # noqa: BLE001 - policy: metrics never cost the run its summary; noted
+            self.note(f"metrics: closing failed ({type(e).__name__}: {e})")
 
     def _sampled(self, snapshot: Snapshot) -> None:
         if self._metrics is not None:

@@ -215,3 +215,18 @@ def test_a_default_run_loads_no_metrics_code(tmp_path: Path) -> None:
                           cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def test_a_failing_metrics_exporter_never_costs_the_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from carbonllm.measure import metrics
+
+    def broken(self: Any, final: Any = None) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(metrics.MetricsExporter, "close", broken)
+    with carbonllm.track(intensity=1, interval_s=60, output_dir=tmp_path / "out", metrics_port=free_port(),
+                         sensors=[FakeSensor(energies_j=[0.0, 5.0])]) as t:
+        pass
+    assert t.result is not None and t.result.complete
+    assert "metrics: closing failed (RuntimeError: boom)" in t.result.notes
+    assert json.loads(next((tmp_path / "out").glob("*.summary.json")).read_text())["complete"] is True
