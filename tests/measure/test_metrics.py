@@ -124,6 +124,14 @@ def test_pushgateway_holds_the_final_figures(tmp_path: Path, env: dict[str, str]
         assert f'run_id="{summary["run_id"]}"' in line and 'job="carbonllm"' in line
         # the final push is the final sample, the one the summary is made of
         assert float(line.rsplit(" ", 1)[1]) == pytest.approx(cpu_joules(summary), rel=1e-6)
+        # the deletion docs/tracking.md gives removes the run's group
+        import urllib.request
+
+        node = f"{summary['host']}-node0"
+        request = urllib.request.Request(f"{gateway.url}/metrics/job/carbonllm/node/{node}/run_id/{summary['run_id']}",
+                                         method="DELETE")
+        urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=5).close()
+        assert summary["run_id"] not in http_get(f"{gateway.url}/metrics").decode()
     finally:
         gateway.stop()
 
