@@ -1,5 +1,6 @@
 """``carbonllm report``: model card, paper statement, JSON, CSV or codecarbon CSV for an estimate,
-a tracked run or a codecarbon emissions.csv."""
+a tracked run, a codecarbon emissions.csv, or a job measured by the cluster's telemetry (DCGM via
+Prometheus: :mod:`carbonllm.report.prometheus`; SLURM: :mod:`carbonllm.report.slurm`)."""
 
 from __future__ import annotations
 
@@ -57,7 +58,8 @@ def _codecarbon_csv(data: ReportData) -> str:
 def report(input_path: str | None, fmt: str, training_type: str, plot: str | None, save_path: Path | None,
            **cluster: str | None) -> None:
     """Write a report for INPUT: an estimate (JSON from 'carbonllm estimate --format json'), a tracked
-    run (its directory or a *.summary.json), or a codecarbon emissions.csv.
+    run (its directory or a *.summary.json), or a codecarbon emissions.csv; or, without INPUT, for a
+    job measured by the cluster: NVIDIA DCGM through Prometheus (--prometheus), SLURM (--slurm-job).
 
     \b
     carbonllm report est.json --format model-card --training-type fine-tuning
