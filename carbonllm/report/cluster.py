@@ -43,7 +43,7 @@ def summary_from_dcgm(reading: DcgmReading, config: TrackConfig, run_id: str, co
     devices = [
         DeviceSummary(device=f"gpu:{g.gpu}", component="gpu", name=g.model, energy_kwh=g.energy_j / J_PER_KWH,
                       method=g.method, samples=g.samples, host=g.host,
-                      mean_power_w=g.energy_j / duration_s if duration_s > 0 else None)
+                      mean_power_w=g.energy_j / g.covered_s if g.covered_s > 0 else None)  # while seen
         for g in reading.gpus
     ]
     energy_kwh = sum(d.energy_kwh for d in devices)
@@ -65,7 +65,8 @@ def summary_from_dcgm(reading: DcgmReading, config: TrackConfig, run_id: str, co
         region_is_default=config.region_is_default, intensity_g_per_kwh=config.intensity_g_per_kwh,
         intensity_year=config.intensity_year, intensity_source=config.intensity_source,
         co2e_kg=co2e_kg_from(facility, config.intensity_g_per_kwh), gpu_count=gpu_count, gpu_name=gpu_name,
-        gpu_hours=duration_s / SECONDS_PER_HOUR * gpu_count, complete=complete,
+        gpu_hours=sum(g.covered_s for g in reading.gpus) / SECONDS_PER_HOUR,  # each GPU while it was seen
+        complete=complete,
         interval_s=max(intervals) if intervals else None, notes=all_notes,
     )
 

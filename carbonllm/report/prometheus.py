@@ -235,6 +235,7 @@ class GpuEnergy:
     missed_scrapes: int
     gap_s: float
     at_risk_j: float  # what the gaps could hide (see the module docstring)
+    covered_s: float = 0.0  # from the first to the last sample, plus the edges it was extended by
 
 
 def finish(series: Series, start: float, end: float) -> GpuEnergy:
@@ -242,6 +243,7 @@ def finish(series: Series, start: float, end: float) -> GpuEnergy:
     interval = statistics.median(series.intervals) if series.intervals else None
     mean_power = series.steady_j / series.steady_s if series.steady_s > 0 else 0.0
     filled = 0.0
+    covered = (series.last_t - series.first_t) if series.first_t is not None and series.last_t is not None else 0.0
     for dt, after in series.resets:
         filled += max(0.0, mean_power * dt - after)  # the part before the reset the counter lost
     if interval is not None and series.first_t is not None and series.last_t is not None:
@@ -250,6 +252,7 @@ def finish(series: Series, start: float, end: float) -> GpuEnergy:
             edge = max(0.0, edge)
             reach = edge if edge <= EDGE_FACTOR * mean_interval else mean_interval / 2.0
             filled += mean_power * reach
+            covered += reach
     gaps = [dt for dt in series.intervals if interval is not None and dt > GAP_FACTOR * interval]
     missed = sum(max(1, round(dt / interval) - 1) for dt in gaps) if interval else 0
     gap_s = sum(dt - (interval or 0.0) for dt in gaps)
@@ -259,7 +262,7 @@ def finish(series: Series, start: float, end: float) -> GpuEnergy:
                      method="dcgm-counter" if series.counter else "dcgm-power-integration",
                      energy_j=series.energy_j + filled, filled_j=filled, samples=series.samples,
                      bad_samples=series.bad_samples, resets=len(series.resets), scrape_interval_s=interval,
-                     gaps=len(gaps), missed_scrapes=missed, gap_s=gap_s, at_risk_j=at_risk)
+                     gaps=len(gaps), missed_scrapes=missed, gap_s=gap_s, at_risk_j=at_risk, covered_s=covered)
 
 
 def _key(labels: Mapping[str, str]) -> tuple[str, str]:

@@ -48,8 +48,10 @@ def test_window_edges_are_extended_like_prometheus_increase() -> None:
     g = finish(counter([(t, 1e6 + 1e5 * t) for t in range(5, 60, 10)]), 0.0, 60.0)
     assert g.energy_j == pytest.approx(6000.0)
     # a series that starts 30 s into the window (3 intervals) gets half an interval, not 30 s
+    assert g.covered_s == pytest.approx(60.0)
     late = finish(counter([(t, 1e5 * t) for t in range(30, 61, 10)]), 0.0, 60.0)
     assert late.energy_j == pytest.approx(3000.0 + 500.0)
+    assert late.covered_s == pytest.approx(35.0)  # 30 s of samples + half an interval: its GPU-hours
 
 
 def test_missed_scrapes_are_counted_and_what_they_could_hide_is_bounded() -> None:
@@ -131,6 +133,7 @@ def test_model_card_and_saved_summary_from_prometheus(dcgm: dict[str, Any], run_
     assert len(saved) == 1
     summary = json.loads(saved[0].read_text())
     assert summary["format"] == "carbonllm.run/1" and summary["node_count"] == 2 and summary["gpu_count"] == 4
+    assert summary["gpu_hours"] == pytest.approx(4 * 32 / 3600, rel=0.01)  # 4 GPUs seen through the 32 s window
     assert {d["method"] for d in summary["devices"]} == {"dcgm-counter", "dcgm-power-integration"}
     assert any(n.startswith("query: DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION{") for n in summary["notes"])
     merged = run_cli("track", "--merge", str(tmp_path), "--format", "json")
