@@ -189,3 +189,12 @@ def test_bad_input_without_a_server(run_cli: Any, args: list[str], fragment: str
         web.server_close()
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and fragment in result.stderr, result.stderr
+
+
+def test_a_window_up_to_now_is_marked_incomplete(dcgm: dict[str, Any], run_cli: Any) -> None:
+    result = run_cli("report", "--prometheus", dcgm["url"], "--start", f"{dcgm['start']:.3f}", "--intensity", "1",
+                     "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["complete"] is False  # the job may still be running: figures up to now
+    assert data["it_energy_kwh"] > dcgm["known_j"] / 3.6e6 * 0.99  # at least the closed window's energy
