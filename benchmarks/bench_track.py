@@ -1,7 +1,8 @@
 """Overhead of ``carbonllm track`` on a fixed CPU-bound workload, against bare and codecarbon.
 
 Runs, in turn and interleaved over several rounds: the bare workload, the workload under
-``carbonllm track``, and under ``codecarbon monitor --offline`` (codecarbon 3.x's CLI wrapper)
+``carbonllm track`` (without and with ``--metrics-port``, serving Prometheus metrics), and under
+``codecarbon monitor --offline`` (codecarbon 3.x's CLI wrapper)
 when that CLI is installed. Prints median wall times, the workload's own time (what a training
 run would feel), their ratios to bare, and carbonllm's start-up-to-first-sample time.
 
@@ -43,6 +44,14 @@ def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     if match is None:
         raise RuntimeError(f"no workload time in output of {argv[:3]}: {out[-300:]}")
     return wall, float(match.group(1))
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def first_sample_s(carbonllm: str, env: dict[str, str], out: Path) -> float:
@@ -159,6 +168,9 @@ def main() -> None:
     modes: dict[str, list[str]] = {"bare": workload}
     modes["carbonllm track"] = [carbonllm, "track", "--intensity", "1", "--output", str(tmp / "c"), "--",
                                 *workload]
+    metrics_port = free_port()
+    modes["carbonllm track --metrics-port"] = [carbonllm, "track", "--intensity", "1", "--output", str(tmp / "m"),
+                                               "--metrics-port", str(metrics_port), "--", *workload]
     if codecarbon:
         modes["codecarbon monitor --offline"] = [codecarbon, "monitor", "--offline", "--country-iso-code", "FRA",
                                                  "--log-level", "error", "--", *workload]
@@ -167,8 +179,8 @@ def main() -> None:
     results: dict[str, list[tuple[float, float]]] = {m: [] for m in modes}
     for r in range(args.rounds):
         for mode, argv in modes.items():
-            if mode == "carbonllm track":
-                argv = [*argv[:5], str(tmp / f"c{r}"), *argv[6:]]
+            if mode.startswith("carbonllm track"):  # a fresh run directory per round
+                argv = [*argv[:5], str(tmp / f"{mode[-4:]}{r}"), *argv[6:]]
             results[mode].append(timed(argv, {**env, "PWD": str(tmp)}))
             print(f"round {r + 1} {mode}: wall {results[mode][-1][0]:.3f} s, workload {results[mode][-1][1]:.3f} s",
                   file=sys.stderr)

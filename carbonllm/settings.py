@@ -4,7 +4,8 @@ One place for the layers that ``carbonllm track`` and ``carbonllm estimate``/``c
 share, so an estimate and a measurement on the same machine use the same region, intensity and PUE.
 
 - Environment: ``CARBONLLM_REGION``, ``CARBONLLM_INTENSITY``, ``CARBONLLM_PUE``,
-  ``CARBONLLM_INTERVAL``, ``CARBONLLM_GPU_IDS``, ``CARBONLLM_OUTPUT``, ``CARBONLLM_RAPL_ROOT``.
+  ``CARBONLLM_INTERVAL``, ``CARBONLLM_GPU_IDS``, ``CARBONLLM_OUTPUT``, ``CARBONLLM_RAPL_ROOT``,
+  ``CARBONLLM_METRICS_PORT``, ``CARBONLLM_METRICS_HOST``, ``CARBONLLM_PUSHGATEWAY``.
 - Config file: ``$CARBONLLM_CONFIG``, else ``./carbonllm.toml``, else
   ``~/.config/carbonllm/config.toml``; keys at the top level or under ``[track]``.
 
@@ -33,6 +34,9 @@ ENVIRONMENT = {
     "CARBONLLM_RAPL_ROOT": "rapl_root",
     "CARBONLLM_CPU_POWER_W": "cpu_power_w",
     "CARBONLLM_RAM_POWER_W": "ram_power_w",
+    "CARBONLLM_METRICS_PORT": "metrics_port",
+    "CARBONLLM_METRICS_HOST": "metrics_host",
+    "CARBONLLM_PUSHGATEWAY": "pushgateway_url",
 }
 #: config-file key → the TOML types it may have (a number may also be written as a string: "7B")
 FILE_KEYS: dict[str, tuple[type, ...]] = {
@@ -47,6 +51,9 @@ FILE_KEYS: dict[str, tuple[type, ...]] = {
     "rapl_root": (str,),
     "cpu_power_w": (int, float, str),
     "ram_power_w": (int, float, str),
+    "metrics_port": (int, str),
+    "metrics_host": (str,),
+    "pushgateway_url": (str,),
 }
 #: A config file larger than this is refused (a real one is a few lines).
 MAX_CONFIG_BYTES = 1024 * 1024

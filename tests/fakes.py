@@ -85,3 +85,59 @@ def make_rapl(root: Path, packages: int = 1, dram: bool = True, energy_uj: int =
     (psys / "name").write_text("psys\n")
     (psys / "energy_uj").write_text("99\n")
     return root
+
+
+class FakeAmdSmi:
+    """A stand-in for the ``amdsmi`` module (its functions' names, return shapes and units, from
+    ROCm/amdsmi's py-interface): GPUs with an energy accumulator in ticks of
+    ``counter_resolution`` µJ (``None``: not supported) and socket power in W."""
+
+    class AmdSmiException(Exception):
+        pass
+
+    def __init__(self, gpus: list[dict]) -> None:
+        self.gpus = gpus
+        self.shutdown_calls = 0
+
+    def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import sys
+        import types
+
+        module = types.ModuleType("amdsmi")
+        fake = self
+
+        def energy(handle: int) -> dict:
+            ticks = fake.gpus[handle]["ticks"]
+            if ticks is None:
+                raise fake.AmdSmiException("AMDSMI_STATUS_NOT_SUPPORTED")
+            fake.gpus[handle]["ticks"] = ticks + fake.gpus[handle].get("ticks_per_read", 0)
+            return {"energy_accumulator": ticks, "counter_resolution": fake.gpus[handle]["resolution_uj"],
+                    "timestamp": 0}
+
+        def shut_down() -> None:
+            fake.shutdown_calls += 1
+
+        functions = {
+            "AmdSmiException": self.AmdSmiException,
+            "amdsmi_init": lambda *args: None,
+            "amdsmi_shut_down": shut_down,
+            "amdsmi_get_processor_handles": lambda: list(range(len(self.gpus))),
+            "amdsmi_get_gpu_asic_info": lambda h: {"market_name": self.gpus[h]["name"]},
+            "amdsmi_get_gpu_device_uuid": lambda h: self.gpus[h]["uuid"],
+            "amdsmi_get_energy_count": energy,
+            "amdsmi_get_power_info": lambda h: {"socket_power": "N/A", "current_socket_power": self.gpus[h]["power_w"],
+                                                "average_socket_power": "N/A"},
+        }
+        for name, value in functions.items():
+            setattr(module, name, value)
+        monkeypatch.setitem(sys.modules, "amdsmi", module)
+
+
+def two_amd_gpus() -> FakeAmdSmi:
+    """An MI300X with an accumulator (15.259 µJ/tick, 1,000,000 ticks more per read = 15.259 J)
+    and an MI250X without one (power only)."""
+    return FakeAmdSmi([
+        {"name": "AMD Instinct MI300X", "uuid": "amd-0001", "power_w": 600.0, "ticks": 5_000_000,
+         "ticks_per_read": 1_000_000, "resolution_uj": 15.259},
+        {"name": "AMD Instinct MI250X", "uuid": "amd-0002", "power_w": 400.0, "ticks": None, "resolution_uj": 15.259},
+    ])

@@ -1,7 +1,8 @@
 """``carbonllm doctor``: what the tracker can see on this machine, and what it falls back to.
 
 It answers "why is my GPU energy zero?" before anyone files an issue: whether NVML loads and
-which GPUs it sees (with or without the energy counter), which RAPL files exist and whether they
+which GPUs it sees (with or without the energy counter), where it has none whether AMD SMI
+(``amdsmi``) sees AMD GPUs, which RAPL files exist and whether they
 can be read, codecarbon's version and what its CPU table says about this CPU, and, for each
 component, the method ``carbonllm track`` will use. It reads; it changes nothing.
 """
@@ -55,6 +56,31 @@ def check_nvml(gpu_ids: tuple[str, ...] | None, cuda_visible_devices: str | None
     return report
 
 
+def check_amd(gpu_ids: tuple[str, ...] | None) -> dict[str, Any]:
+    """AMD SMI's state and one entry per AMD GPU (``track`` uses them where NVML has no GPU)."""
+    from carbonllm.measure import amd as sensor_amd
+
+    report: dict[str, Any] = {"available": False, "gpus": [], "error": None}
+    try:
+        gpus = sensor_amd.open_gpus(gpu_ids)
+    except MeasurementError as e:
+        report["error"] = str(e)
+        return report
+    report["available"] = True
+    try:
+        for sensor in gpus.sensors:
+            entry: dict[str, Any] = {"index": sensor.index, "name": sensor.name, "uuid": sensor.uuid,
+                                     "energy_counter": sensor.has_counter, "method": sensor.method}
+            try:
+                entry["power_w"] = sensor.read_power_w()
+            except MeasurementError as e:
+                entry["error"] = str(e)
+            report["gpus"].append(entry)
+    finally:
+        gpus.close()
+    return report
+
+
 def check_rapl(root: Path | None) -> dict[str, Any]:
     """Each RAPL domain file and whether it can be read."""
     from carbonllm.measure import rapl as sensor_rapl
@@ -101,6 +127,8 @@ def diagnose(gpu_ids: tuple[str, ...] | None = None, cuda_visible_devices: str |
              rapl_root: Path | None = None) -> dict[str, Any]:
     """Everything ``doctor`` prints, as a dict (the ``--format json`` object)."""
     nvml = check_nvml(gpu_ids, cuda_visible_devices)
+    amd: dict[str, Any] = (check_amd(gpu_ids) if not nvml["available"] else
+                           {"available": False, "gpus": [], "error": "not looked for: NVML is available"})
     rapl = check_rapl(rapl_root)
     codecarbon = check_codecarbon()
     plan: dict[str, str] = {}
@@ -108,6 +136,9 @@ def diagnose(gpu_ids: tuple[str, ...] | None = None, cuda_visible_devices: str |
     if selected:
         methods = sorted({g.get("method", "error") for g in selected})
         plan["gpu"] = f"{len(selected)} GPU(s) via {', '.join(methods)}"
+    elif amd["gpus"]:
+        methods = sorted({g["method"] for g in amd["gpus"]})
+        plan["gpu"] = f"{len(amd['gpus'])} AMD GPU(s) via {', '.join(methods)} (amdsmi)"
     else:
         plan["gpu"] = "not measured: " + (nvml["error"] or "no GPU selected")
     # what track uses without RAPL: codecarbon's models, their power read directly (power_models)
@@ -124,7 +155,7 @@ def diagnose(gpu_ids: tuple[str, ...] | None = None, cuda_visible_devices: str |
     else:
         ram = power_models.ram_power()
         plan["ram"] = f"ram-model: {ram.power_w:g} W ({ram.source})"
-    return {"nvml": nvml, "rapl": rapl, "codecarbon": codecarbon, "plan": plan,
+    return {"nvml": nvml, "amd": amd, "rapl": rapl, "codecarbon": codecarbon, "plan": plan,
             "network": "none: carbonllm makes no network call; region comes from --region, "
                        "CARBONLLM_REGION or a config file"}
 
@@ -147,6 +178,14 @@ def render(report: dict[str, Any]) -> None:
                          "yes" if g.get("energy_counter") else "no", g.get("method", "-"),
                          "-" if power is None else f"{power:.0f}", "yes" if g["index"] in nvml["selected"] else "no")
         console.print(gpus)
+    amd = report["amd"]
+    console.print("[bold]AMD SMI[/bold]: " + ("available" if amd["available"] else "unavailable")
+                  + (f" - {amd['error']}" if amd["error"] else ""), highlight=False)
+    for g in amd["gpus"]:  # one line per GPU: a name or method is never cut to fit a table
+        power = g.get("power_w")
+        console.print(f"  GPU {g['index']} {g['name']}: energy counter {'yes' if g['energy_counter'] else 'no'}, "
+                      f"method {g['method']}, power {'-' if power is None else f'{power:.0f}'} W",
+                      highlight=False, soft_wrap=True)
     rapl = report["rapl"]
     console.print(f"[bold]RAPL[/bold] ({rapl['root']}): "
                   + (f"{len(rapl['files'])} domain file(s)" if rapl["files"] else "none"), highlight=False)

@@ -258,6 +258,10 @@ def emit(summary: RunSummary, fmt: str, where: str | None = None) -> None:
 @click.option("--gpu", help="Accelerator name for the estimate and MFU (default: the measured GPU).")
 @click.option("--dtype", type=click.Choice(["fp32", "tf32", "bf16", "fp16", "fp8"], case_sensitive=False),
               help="Precision of the peak rate for MFU (default bf16, fp16 where the chip has no bf16).")
+@click.option("--metrics-port", help="Serve Prometheus metrics on this port at /metrics while the run lasts.")
+@click.option("--metrics-host", help="Address the metrics endpoint binds to (default 127.0.0.1; 0.0.0.0 for all).")
+@click.option("--pushgateway", "pushgateway_url", help="Prometheus Pushgateway URL: push the metrics every "
+              "interval and at the end.")
 @click.option("--pid", type=click.IntRange(1, 2**31 - 1),
               help="Measure until this running process exits (instead of a command).")
 @click.option("--merge", "merge_dir", type=click.Path(path_type=Path),

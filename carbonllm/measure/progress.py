@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
 from carbonllm.errors import InputError
+
+
+def check_progress(value: float | None, what: str) -> None:
+    """``InputError`` unless ``value`` (tokens or steps done) is None or a finite number >= 0."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise InputError(f"{what} must be a finite number >= 0, not {value!r}")
 
 
 def read_progress_file(path: Path) -> dict[str, float] | None:

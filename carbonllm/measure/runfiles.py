@@ -33,7 +33,9 @@ import math
 import os
 import re
 import secrets
+import time
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +56,7 @@ from carbonllm.measure.records import (
     parse_iso,
     summary_problem,
 )
+from carbonllm.measure.track_config import DEFAULT_RUNS_DIR
 from carbonllm.units import SECONDS_PER_HOUR, co2e_kg_from
 
 SUMMARY_SUFFIX = ".summary.json"
@@ -93,6 +96,26 @@ def write_all(fd: int, data: bytes) -> None:
     while view:
         written = os.write(fd, view)
         view = view[written:]
+
+
+def default_output_dir(now_unix: float | None = None) -> Path:
+    """``./carbonllm-runs/<UTC timestamp>-<short id>``."""
+    stamp = datetime.fromtimestamp(now_unix or time.time(), tz=timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return DEFAULT_RUNS_DIR / f"{stamp}-{secrets.token_hex(3)}"
+
+
+def prepare_output_dir(directory: Path) -> Path:
+    """Create ``directory`` (and parents); ``InputError`` if it cannot be created or written."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        if not directory.is_dir():
+            raise InputError(f"output directory {directory} is not a directory")
+        probe = directory / f".carbonllm-write-test-{secrets.token_hex(4)}"
+        os.close(create_exclusive(probe))  # O_EXCL|O_NOFOLLOW: never touches an existing file
+        probe.unlink()
+    except OSError as e:
+        raise InputError(f"cannot write to output directory {directory}: {e.strerror or e}") from e
+    return directory
 
 
 def write_summary(summary: RunSummary, path: Path) -> None:
@@ -403,6 +426,7 @@ def summarize(
     )
 
 
-__all__ = ["FILE_MODE", "FORMAT", "DeviceSummary", "Measurement", "RunDirectory", "RunSummary", "combine",
-           "create_exclusive", "iso_utc", "load_run", "load_runs", "load_samples", "merge_runs", "node_stem",
-           "read_summary", "safe_name", "summarize", "write_all", "write_summary"]
+__all__ = ["FILE_MODE", "default_output_dir", "prepare_output_dir", "FORMAT", "DeviceSummary", "Measurement",
+           "RunDirectory", "RunSummary", "combine", "create_exclusive", "iso_utc", "load_run",
+           "load_runs", "load_samples", "merge_runs", "node_stem", "read_summary", "safe_name",
+           "summarize", "write_all", "write_summary"]

@@ -35,7 +35,15 @@ METHODS = (
     "rapl",  # Linux powercap RAPL energy_uj counter (package or DRAM domain)
     "codecarbon-cpu-model",  # codecarbon's CPU TDP table × its load model
     "ram-model",  # codecarbon 3.x's DIMM-count RAM power model
+    "amdsmi-counter",  # AMD SMI energy accumulator × counter resolution (µJ)
+    "amdsmi-power-integration",  # trapezoid over AMD SMI socket power samples, W
     "fake",  # scripted values, for tests
+)
+#: Methods of run summaries made from a cluster's telemetry (carbonllm.report.prometheus, .slurm).
+CLUSTER_METHODS = (
+    "dcgm-counter",  # DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION increases, from Prometheus
+    "dcgm-power-integration",  # trapezoid over DCGM_FI_DEV_POWER_USAGE samples, from Prometheus
+    "slurm-consumed-energy",  # sacct's ConsumedEnergyRaw (acct_gather_energy)
 )
 
 
@@ -151,11 +159,26 @@ class SensorSet:
             closer()
 
 
+def _add_amd_gpus(config: TrackConfig, found: SensorSet) -> bool:
+    """Open AMD GPUs through amdsmi into ``found``; False (nothing added) when there are none."""
+    from carbonllm.measure import amd
+
+    try:
+        gpus = amd.open_gpus(config.gpu_ids)
+    except MeasurementError:
+        return False
+    found.sensors.extend(gpus.sensors)  # type: ignore[arg-type]
+    found.closers.append(gpus.close)
+    found.notes.extend(gpus.notes)
+    return True
+
+
 def discover_sensors(config: TrackConfig) -> SensorSet:
     """Open every sensor this machine offers, in the order GPU, CPU, RAM.
 
-    * GPUs: NVML, limited to ``config.gpu_ids`` or ``CUDA_VISIBLE_DEVICES``. Explicit GPU ids
-      that NVML cannot provide raise; otherwise an absent NVML is a note (no GPU measured).
+    * GPUs: NVML, limited to ``config.gpu_ids`` or ``CUDA_VISIBLE_DEVICES``; where NVML has no
+      GPU, AMD GPUs through amdsmi (:mod:`carbonllm.measure.amd`) when it reports some. Explicit
+      GPU ids that neither can provide raise; otherwise no GPU is a note (no GPU measured).
     * CPU: RAPL package domains when readable; else codecarbon's CPU model, its power known at
       once (:mod:`carbonllm.measure.power_models`: codecarbon's table read directly, or
       ``--cpu-power-w``), noted.
@@ -170,9 +193,10 @@ def discover_sensors(config: TrackConfig) -> SensorSet:
         try:
             gpus = nvml.open_gpus(config.gpu_ids, config.cuda_visible_devices)
         except MeasurementError as e:
-            if config.gpu_ids:
-                raise
-            found.notes.append(f"gpu: not measured ({e})")
+            if not _add_amd_gpus(config, found):  # no NVIDIA GPU: AMD's, when amdsmi reports some
+                if config.gpu_ids:
+                    raise
+                found.notes.append(f"gpu: not measured ({e})")
         else:
             found.sensors.extend(gpus.sensors)  # type: ignore[arg-type]
             found.closers.append(gpus.close)

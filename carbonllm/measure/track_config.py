@@ -2,7 +2,8 @@
 
 Precedence, highest first: flags (CLI options or ``carbonllm.track(...)`` keywords) >
 environment variables (``CARBONLLM_REGION``, ``CARBONLLM_INTENSITY``, ``CARBONLLM_PUE``,
-``CARBONLLM_INTERVAL``, ``CARBONLLM_GPU_IDS``, ``CARBONLLM_OUTPUT``, ``CARBONLLM_RAPL_ROOT``) >
+``CARBONLLM_INTERVAL``, ``CARBONLLM_GPU_IDS``, ``CARBONLLM_OUTPUT``, ``CARBONLLM_RAPL_ROOT``,
+``CARBONLLM_METRICS_PORT``, ``CARBONLLM_METRICS_HOST``, ``CARBONLLM_PUSHGATEWAY``) >
 a config file (``$CARBONLLM_CONFIG``, else ``./carbonllm.toml``, else
 ``~/.config/carbonllm/config.toml``; keys at the top level or under ``[track]``, named like the
 fields below; both read by :mod:`carbonllm.settings`) > defaults. Region and intensity are
@@ -87,6 +88,10 @@ class TrackConfig(BaseModel):
     cpu_power_w: float | None = None
     ram_power_w: float | None = None
     notices: tuple[str, ...] = ()  # said on stderr at start (a config file in the current directory)
+    # Prometheus (carbonllm.measure.metrics): nothing listens or pushes unless these are given
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
+    pushgateway_url: str | None = None
     sources: dict[str, str] = {}  # field → "flag" / "env CARBONLLM_PUE" / "file PATH" / "default"
 
     @property
@@ -258,6 +263,7 @@ def resolve_config(
         value = merged.get(key)
         if value is not None and (not isinstance(value, (str, os.PathLike)) or not str(value).strip()):
             raise InputError(f"{flag} must be a path, not {type(value).__name__} {value!r} ({sources[key]})")
+    metrics = _metrics_fields(merged)
     output = merged.get("output_dir")
     rapl_root = merged.get("rapl_root")
     return TrackConfig(
@@ -286,6 +292,7 @@ def resolve_config(
         ram_power_w=powers.get("ram_power_w"),
         notices=tuple(notices),
         sources={k: sources[k] for k in merged},
+        **metrics,
     )
 
 
@@ -306,6 +313,32 @@ def _basis_and_market(merged: Mapping[str, Any], zone: Any, location_g_per_kwh: 
                                         merged.get("market_intensity"), merged.get("renewable_share"))
     if market is not None:
         fields["market_intensity_g_per_kwh"], fields["market_source"] = market
+    return fields
+
+
+def _metrics_fields(merged: Mapping[str, Any]) -> dict[str, Any]:
+    """``metrics_port`` (1-65535), ``metrics_host`` and ``pushgateway_url`` (http/https), checked."""
+    fields: dict[str, Any] = {}
+    port = merged.get("metrics_port")
+    if port is not None:
+        text = str(port).strip()
+        if not text.isdigit() or not 1 <= int(text) <= 65535:
+            raise InputError(f"--metrics-port must be a TCP port from 1 to 65535, not {port!r}")
+        fields["metrics_port"] = int(text)
+    host = merged.get("metrics_host")
+    if host is not None:
+        if not str(host).strip():
+            raise InputError("--metrics-host must be an address to bind, e.g. 127.0.0.1 or 0.0.0.0")
+        fields["metrics_host"] = str(host).strip()
+    url = merged.get("pushgateway_url")
+    if url is not None:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(str(url).strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise InputError(f"--pushgateway must be an http:// or https:// URL, e.g. http://127.0.0.1:9091, "
+                             f"not {url!r}")
+        fields["pushgateway_url"] = str(url).strip().rstrip("/")
     return fields
 
 

@@ -23,63 +23,35 @@ Configuration is resolved once (:func:`carbonllm.measure.track_config.resolve_co
 from __future__ import annotations
 
 import functools
-import math
 import os
 import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
 from carbonllm.errors import CarbonLLMError, InputError
-from carbonllm.measure.progress import read_progress_file
+from carbonllm.measure.progress import check_progress, read_progress_file
 from carbonllm.measure.projection import EstimateComparison, Projection, build_projection
 from carbonllm.measure.records import Measurement, RunSummary
 from carbonllm.measure.runfiles import (
     SAMPLES_SUFFIX,
     SUMMARY_SUFFIX,
-    create_exclusive,
+    default_output_dir,
     node_stem,
+    prepare_output_dir,
     summarize,
     write_summary,
 )
 from carbonllm.measure.sampler import JsonlSink, Sampler, Snapshot
 from carbonllm.measure.sensors import Sensor, SensorSet, discover_sensors
-from carbonllm.measure.track_config import DEFAULT_RUNS_DIR, TrackConfig, resolve_config
+from carbonllm.measure.track_config import TrackConfig, resolve_config
 from carbonllm.units import J_PER_KWH, co2e_kg_from
 
 F = TypeVar("F", bound=Callable[..., Any])
 SensorSource = Sequence[Sensor] | Callable[[TrackConfig], SensorSet]
-
-
-def default_output_dir(now_unix: float | None = None) -> Path:
-    """``./carbonllm-runs/<UTC timestamp>-<short id>``."""
-    stamp = datetime.fromtimestamp(now_unix or time.time(), tz=timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    return DEFAULT_RUNS_DIR / f"{stamp}-{secrets.token_hex(3)}"
-
-
-def prepare_output_dir(directory: Path) -> Path:
-    """Create ``directory`` (and parents); ``InputError`` if it cannot be created or written."""
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        if not directory.is_dir():
-            raise InputError(f"output directory {directory} is not a directory")
-        probe = directory / f".carbonllm-write-test-{secrets.token_hex(4)}"
-        os.close(create_exclusive(probe))  # O_EXCL|O_NOFOLLOW: never touches an existing file
-        probe.unlink()
-    except OSError as e:
-        raise InputError(f"cannot write to output directory {directory}: {e.strerror or e}") from e
-    return directory
-
-
-def _check_progress(value: float | None, what: str) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-        raise InputError(f"{what} must be a finite number >= 0, not {value!r}")
 
 
 class Window:
@@ -119,6 +91,7 @@ class Tracker:
         self._stem: str | None = None  # the file-name stem this tracker claimed in output_dir
         #: why the last summary write failed (a full disk), or None when the file is up to date
         self.summary_error: str | None = None
+        self._metrics: Any = None  # a carbonllm.measure.metrics.MetricsExporter when asked for
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -205,6 +178,7 @@ class Tracker:
         sink = self._claim_files()
         self._sampler = Sampler(self._sensor_set.sensors, self.config.interval_s, sink=sink,
                                 on_sample=self._sampled)
+        self._start_metrics()
         first = self._sampler.start()
         self._started_unix = self._sampler.started_unix or time.time()
         self._write(first, complete=False)
@@ -223,6 +197,7 @@ class Tracker:
         final = self._sampler.stop()  # now: a model still loading is waited for, not charged longer
         self.poll_progress_file()
         try:
+            self._close_metrics(final)  # the last push (bounded), so its warning is in the summary
             self.result = self._write(final, complete=True, exit_status=exit_status)
         finally:
             if self._sensor_set is not None:
@@ -265,8 +240,8 @@ class Tracker:
         """Record progress: ``steps`` more steps (default 1) and ``tokens`` more tokens.
 
         ``InputError`` for a value that is not a finite number >= 0."""
-        _check_progress(tokens, "tokens")
-        _check_progress(steps, "steps")
+        check_progress(tokens, "tokens")
+        check_progress(steps, "steps")
         with self._lock:
             self._steps += steps
             if tokens is not None:
@@ -274,8 +249,8 @@ class Tracker:
 
     def set_progress(self, tokens: float | None = None, steps: float | None = None) -> None:
         """Set the progress so far (absolute values, e.g. read from a progress file)."""
-        _check_progress(tokens, "tokens")
-        _check_progress(steps, "steps")
+        check_progress(tokens, "tokens")
+        check_progress(steps, "steps")
         with self._lock:
             if tokens is not None:
                 self._tokens = tokens
@@ -355,7 +330,33 @@ class Tracker:
             values = {unit: values["value"]}
         self.set_progress(tokens=values.get("tokens"), steps=values.get("steps"))
 
+    def _start_metrics(self) -> None:
+        """Serve /metrics and/or push to a Pushgateway when the config asks (see measure/metrics.py)."""
+        cfg = self.config
+        if cfg.metrics_port is None and cfg.pushgateway_url is None:
+            return
+        from carbonllm.measure.metrics import MetricsExporter
+
+        def warn(message: str) -> None:  # policy: a metrics failure never stops the run; noted and said
+            self.note(message)
+            import sys
+
+            print(f"carbonllm: warning: {message}", file=sys.stderr, flush=True)
+
+        self._metrics = MetricsExporter(cfg, self.run_id, node_stem(cfg.host, cfg.node_rank), warn)
+        self._metrics.start()
+
+    def _close_metrics(self, final: Snapshot) -> None:
+        if self._metrics is None:
+            return
+        try:
+            self._metrics.close(final)
+        except Exception as e:  # noqa: BLE001 - policy: metrics never cost the run its summary; noted
+            self.note(f"metrics: closing failed ({type(e).__name__}: {e})")
+
     def _sampled(self, snapshot: Snapshot) -> None:
+        if self._metrics is not None:
+            self._metrics.update(snapshot)
         self.poll_progress_file()
         self._write(snapshot, complete=False)
         if self.on_sample is not None:
@@ -475,6 +476,9 @@ def track(
     progress_file: str | Path | None = None,
     cpu_power_w: float | str | None = None,
     ram_power_w: float | str | None = None,
+    metrics_port: int | str | None = None,
+    metrics_host: str | None = None,
+    pushgateway: str | None = None,
     config: TrackConfig | None = None,
     sensors: SensorSource | None = None,
     basis: str | None = None,
@@ -483,7 +487,10 @@ def track(
 ) -> Tracker:
     """A :class:`Tracker` configured from these keywords > environment > config file > defaults.
 
-    Use it as ``with carbonllm.track(...) as t:``, as ``@carbonllm.track(...)``, or with
+    ``metrics_port`` serves Prometheus metrics on ``metrics_host`` (default 127.0.0.1) while the
+    run lasts; ``pushgateway`` (a URL) pushes them each interval and at the end
+    (:mod:`carbonllm.measure.metrics`). Use it as ``with carbonllm.track(...) as t:``, as
+    ``@carbonllm.track(...)``, or with
     ``t.start()`` / ``t.stop()``. ``config`` (a resolved :class:`TrackConfig`) replaces every
     other keyword; ``sensors`` (a list, or a function of the config returning a
     :class:`~carbonllm.measure.sensors.SensorSet`) replaces discovery, for tests. ``basis``
@@ -499,8 +506,10 @@ def track(
                                      total_steps=total_steps, params=params, gpu=gpu, dtype=dtype,
                                      progress_file=progress_file, cpu_power_w=cpu_power_w,
                                      ram_power_w=ram_power_w, basis=basis,
-                                     market_intensity=market_intensity, renewable_share=renewable_share))
+                                     market_intensity=market_intensity, renewable_share=renewable_share,
+                                     metrics_port=metrics_port, metrics_host=metrics_host,
+                                     pushgateway_url=pushgateway))
     return Tracker(config, sensors)
 
 
-__all__ = ["Tracker", "Window", "default_output_dir", "prepare_output_dir", "read_progress_file", "track"]
+__all__ = ["Tracker", "Window", "track"]

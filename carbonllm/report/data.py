@@ -207,6 +207,20 @@ def from_estimate(data: Mapping[str, Any]) -> ReportData:
 RUN_FORMAT = "carbonllm.run/1"
 
 
+#: who measured, for run summaries made from a cluster's telemetry (by their devices' methods)
+CLUSTER_PRODUCERS = {"dcgm-": "NVIDIA DCGM via Prometheus", "slurm-": "SLURM's acct_gather_energy via sacct"}
+
+
+def _run_producer(devices: Any, carbonllm: str) -> str:
+    """``carbonllm X`` for a tracked run; ``NVIDIA DCGM via Prometheus, read by carbonllm X`` when
+    every device was measured by the cluster (``carbonllm report --prometheus/--slurm-job``)."""
+    methods = {str(d.get("method")) for d in devices if isinstance(d, Mapping)}
+    for prefix, producer in CLUSTER_PRODUCERS.items():
+        if methods and all(m.startswith(prefix) for m in methods):
+            return f"{producer}, read by {carbonllm}"
+    return carbonllm
+
+
 def from_run_summary(summary: Mapping[str, Any], notes: tuple[str, ...] = ()) -> ReportData:
     """ReportData from a run summary (``carbonllm.run/1``: a ``*.summary.json`` or a merged run)."""
     what = "the run summary"
@@ -232,7 +246,7 @@ def from_run_summary(summary: Mapping[str, Any], notes: tuple[str, ...] = ()) ->
     return ReportData(
         kind="run",
         method="measured",
-        produced_by=f"carbonllm {version}" if version else "carbonllm",
+        produced_by=_run_producer(devices, f"carbonllm {version}" if version else "carbonllm"),
         run_id=summary.get("run_id"),
         hosts=hosts,
         records=int(summary.get("node_count") or len(hosts) or 1),

@@ -221,6 +221,8 @@ def model_card_source(data: ReportData) -> str:
     if data.kind == "codecarbon":
         return f"{data.produced_by} ({data.method}; read from a codecarbon emissions.csv by carbonllm {__version__})"
     if data.method == "measured":
+        if data.kind == "run" and not data.produced_by.startswith("carbonllm"):  # DCGM, SLURM
+            return f"carbonllm {__version__} (measured by {data.produced_by.split(', read by')[0]})"
         return f"carbonllm {__version__} (measured with the carbonllm tracker)"
     basis = data.estimated_from or "FLOPs"
     return f"carbonllm {__version__} (estimated from {basis}, hardware power, PUE and grid intensity; not measured)"

@@ -13,11 +13,12 @@ from pydantic import ValidationError
 
 from carbonllm.errors import InputError, UnknownRegionError
 from carbonllm.measure.modelled import CpuModelInfo, CpuModelSensor, RamModelInfo, RamModelSensor
+from carbonllm.measure.progress import read_progress_file
 from carbonllm.measure.records import RunSummary
 from carbonllm.measure.runfiles import load_run
 from carbonllm.measure.sensors import FakeSensor, SensorSet
 from carbonllm.measure.track_config import TrackConfig, resolve_config
-from carbonllm.measure.tracker import read_progress_file, track
+from carbonllm.measure.tracker import track
 
 NO_ENV: dict[str, str] = {}
 
