@@ -17,12 +17,16 @@ from carbonllm.estimator import defaults
 from carbonllm.estimator.calculator import Embodied, RunSpec, calculate, training_flops_6nd
 from carbonllm.estimator.results import Assumptions, Estimate
 from carbonllm.quantities import parse_quantity, require_positive
-from carbonllm.tables.loader import find_accelerator, find_zone, mfu_defaults
+from carbonllm.tables.loader import find_accelerator, find_zone
+from carbonllm.tables.mfu import mfu_table
 
 if TYPE_CHECKING:  # the FLOP model is imported only when --model/--config is used
     from carbonllm.flops.architecture import Architecture
 
 DEFAULT_GPU = "A100"
+
+#: Plausibility limit on --seq-len (docs/methodology.md, "Plausibility limits").
+MAX_SEQ_LEN = 10_000_000
 
 Number = float | int | str
 
@@ -93,15 +97,25 @@ def resolve_architecture(model: str | None, config: str | None) -> Architecture 
     return None
 
 
+#: The training sequence length assumed for ``--config`` when ``--seq-len`` is not given: 4,096,
+#: capped at the config's ``max_position_embeddings``. A config.json records the longest context the
+#: model supports (131,072 for Llama-3.1 and recent Mistral configs), not the length it was
+#: pretrained at; 4,096 is the pretraining length of Llama 2 (Touvron et al. 2023, Table 1) and
+#: DeepSeek-V3 (DeepSeek-AI 2024, §4.2), between LLaMA's 2,048 and Llama 3's 8,192.
+CONFIG_DEFAULT_SEQ_LEN = 4096
+
+
 def architecture_flops(
-    arch: Architecture, tokens: float | None, seq_len: Number | None, flop_method: str | None
+    arch: Architecture, tokens: float | None, seq_len: Number | None, flop_method: str | None,
+    from_config: bool = False,
 ) -> tuple[float, str, float]:
     """Training FLOPs of ``tokens`` tokens through ``arch``, a label naming the method, and the
     ratio of that count to 6·N·D (1 for ``6nd``).
 
-    ``detailed`` (the default) counts every matmul per token at ``seq_len`` (default: the
-    architecture's training context), without causal halving (PaLM App. B); ``6nd`` is 6·N·D with
-    N the parameters active per token. See :mod:`carbonllm.flops.count`.
+    ``detailed`` (the default) counts every matmul per token at ``seq_len`` (default: a preset's
+    pretraining context, or :data:`CONFIG_DEFAULT_SEQ_LEN` for a config, never its
+    ``max_position_embeddings`` unasked), without causal halving (PaLM App. B); ``6nd`` is 6·N·D
+    with N the parameters active per token. See :mod:`carbonllm.flops.count`.
     """
     from carbonllm.flops.count import count_flops
 
@@ -114,13 +128,34 @@ def architecture_flops(
         label = f"6ND ({arch.name}, active params)" if arch.is_moe else f"6ND ({arch.name})"
         return training_flops_6nd(arch.active_params(), tokens), label, 1.0
     seq = None
+    note = ""
     if seq_len is not None:
         seq_value = require_positive(parse_quantity(seq_len, "--seq-len"), "--seq-len")
         if not seq_value.is_integer():
             raise InputError(f"--seq-len must be a whole number of tokens, got {seq_value:g}")
+        if seq_value > MAX_SEQ_LEN:
+            raise InputError(f"--seq-len {seq_value:g} is above the plausible limit of {MAX_SEQ_LEN:,} "
+                             f"tokens; give the length the run trains at")
         seq = int(seq_value)
+    elif from_config:
+        seq = min(CONFIG_DEFAULT_SEQ_LEN, arch.context_length)
+        note = (f"; seq {seq} is the --config default (min of {CONFIG_DEFAULT_SEQ_LEN} and "
+                f"max_position_embeddings {arch.context_length}): set --seq-len to the length you train at")
     count = count_flops(arch, seq)
-    return count.training_flops(tokens), count.method, count.ratio_to_6n
+    return count.model_flops_per_token * tokens, count.method + note, count.ratio_to_6n
+
+
+def default_mfu(generation: str, basis: str) -> tuple[float, float, float, str]:
+    """The default MFU span of a hardware generation on the FLOP ``basis`` of the estimate
+    (``"6nd"`` or ``"detailed"``): dividing detailed FLOPs by a 6·N·D-calibrated MFU, or the
+    reverse, would leak the basis difference into the device-hours (docs/methodology.md)."""
+    row = mfu_table()[generation]
+    value, low, high, source = row.span(basis)
+    rests_on = (f"{row.runs} published whole run{'s' if row.runs != 1 else ''} in data/mfu_runs.csv"
+                if row.runs else "no published whole run")
+    if basis == "detailed":
+        source = f"detailed-count basis: {source} (6·N·D basis: {row.mfu:g}, data/mfu_defaults.csv)"
+    return value, low, high, f"{source} [{rests_on}]"
 
 
 def estimate(
@@ -198,9 +233,9 @@ def estimate(
     peak = mfu_span = chosen_dtype = method = None
     if not time_mode:
         arch = resolve_architecture(model, config)
-        ratio_to_6nd = 1.0
         if arch is not None:
-            flops_n, method, ratio_to_6nd = architecture_flops(arch, tokens_n, seq_len, flop_method)
+            flops_n, method, _ = architecture_flops(arch, tokens_n, seq_len, flop_method,
+                                                     from_config=config is not None)
         else:
             flops_n, method = resolve_flops(params_n, active_n, tokens_n, flops_n)
         chosen_dtype = (dtype or acc.default_dtype()).lower()
@@ -208,13 +243,8 @@ def estimate(
         if mfu_n is not None:
             mfu_span = defaults.Span.given(mfu_n)
         else:
-            value, low, high, source = mfu_defaults()[acc.generation]
-            if ratio_to_6nd != 1.0:
-                # The defaults are whole-run 6·N·D utilisations (6·N·D ÷ published device-hours × peak).
-                # On a FLOP count r × 6·N·D the same run needs MFU × r to take the same device-hours.
-                value, low, high = (min(1.0, m * ratio_to_6nd) for m in (value, low, high))
-                source += (f"; x{ratio_to_6nd:.3f} because these are 6·N·D-based and the detailed count is "
-                           f"{ratio_to_6nd:.3f} x 6·N·D, so the predicted device-hours stay calibrated")
+            basis = "detailed" if arch is not None and method and method.startswith("detailed") else "6nd"
+            value, low, high, source = default_mfu(acc.generation, basis)
             if chosen_dtype != acc.default_dtype():
                 base = acc.default_dtype()
                 source += (f"; these MFUs were measured against {base} peaks: applied to the {chosen_dtype} peak "

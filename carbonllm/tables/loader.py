@@ -237,5 +237,8 @@ def clear_caches() -> None:
     """Forget every cached table (after changing ``CARBONLLM_DATA_DIR``)."""
     for fn in (hardware_table, _hardware_index, mfu_defaults, grid_table, _grid_index):
         fn.cache_clear()
+    from carbonllm.tables import mfu  # a module of this package that reads through this one
+
+    mfu.clear_caches()
 
 
