@@ -38,7 +38,10 @@ def render_table(result: Estimate) -> None:
                       f"{grouped(result.wall_clock_hours, 1)} h ({days:,.1f} days)")
     table.add_row("energy (kWh)", _range(result.energy_kwh_low, result.energy_kwh,
                                          result.energy_kwh_high, 0))
-    table.add_row("grid intensity (gCO2e/kWh)", grouped(result.intensity_g_per_kwh, 1))
+    i_low, i_high = result.intensity_g_per_kwh_low, result.intensity_g_per_kwh_high
+    intensity = result.intensity_g_per_kwh
+    table.add_row("grid intensity (gCO2e/kWh)", grouped(intensity, 1) if i_low is None or i_high is None
+                  else _range(i_low, intensity, i_high, 1))
     table.add_row("operational CO2e (kg)", _range(result.co2e_kg_low, result.co2e_kg,
                                                   result.co2e_kg_high, 0))
     if result.embodied_co2e_kg is not None:
@@ -62,7 +65,8 @@ def render_table(result: Estimate) -> None:
     pue_text = f"{a.pue:g}" if a.pue_low == a.pue_high else f"{a.pue:g} ({a.pue_low:g}–{a.pue_high:g})"
     assumed.add_row("PUE", pue_text, a.pue_source)
     year = f", {a.intensity_year}" if a.intensity_year else ""
-    assumed.add_row("region", f"{a.region} ({a.region_name}{year})", a.intensity_source)
+    spread = f"; range {a.intensity_spread_source}" if a.intensity_spread_source else ""
+    assumed.add_row("region", f"{a.region} ({a.region_name}{year})", a.intensity_source + spread)
     if a.embodied_source:
         assumed.add_row("embodied", "amortised per device-hour", a.embodied_source)
     console.print(assumed)

@@ -94,6 +94,10 @@ class RunSpec(BaseModel):
     pue: Span
     intensity_g_per_kwh: float
     embodied: Embodied | None = None
+    # the intensity's plausible low and high (the accounting-basis spread of a table value);
+    # None: no spread (a value the user gave)
+    intensity_low_g_per_kwh: float | None = None
+    intensity_high_g_per_kwh: float | None = None
 
 
 class Calculation(BaseModel):
@@ -119,8 +123,8 @@ class Calculation(BaseModel):
 def calculate(spec: RunSpec) -> Calculation:
     """Run the chain for the central value and the two ends of the range.
 
-    The low end takes the high MFU (fewest device-hours), the low power and the low PUE; the high
-    end the opposite. Factors the user gave have no spread, so they do not widen the range.
+    The low end takes the high MFU (fewest device-hours), the low power, the low PUE and the low
+    grid intensity; the high end the opposite. Factors the user gave have no spread, so they do not widen the range.
     """
     if spec.flops is not None:
         if spec.peak_tflops is None or spec.mfu is None:
@@ -153,7 +157,9 @@ def calculate(spec: RunSpec) -> Calculation:
         energy_kwh_low=energy_low,
         energy_kwh_high=energy_high,
         co2e_kg=co2e_kg(energy, spec.intensity_g_per_kwh),
-        co2e_kg_low=co2e_kg(energy_low, spec.intensity_g_per_kwh),
-        co2e_kg_high=co2e_kg(energy_high, spec.intensity_g_per_kwh),
+        co2e_kg_low=co2e_kg(energy_low, spec.intensity_g_per_kwh if spec.intensity_low_g_per_kwh is None
+                            else spec.intensity_low_g_per_kwh),
+        co2e_kg_high=co2e_kg(energy_high, spec.intensity_g_per_kwh if spec.intensity_high_g_per_kwh is None
+                             else spec.intensity_high_g_per_kwh),
         embodied_co2e_kg=embodied,
     )

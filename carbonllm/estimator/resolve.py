@@ -271,10 +271,15 @@ def estimate(
         region_code, region_name, year, intensity_source = "custom", "given intensity", None, (
             "given by the user")
         intensity_value = intensity_n
+        intensity_low = intensity_high = intensity_n
+        spread_source = None
     else:
         zone = find_zone(region or defaults.DEFAULT_REGION)
         region_code, region_name, year = zone.zone, zone.name, zone.year
         intensity_source, intensity_value = zone.source, zone.intensity_g_per_kwh
+        spread = defaults.GRID_INTENSITY_SPREAD
+        intensity_low, intensity_high = intensity_value * spread.low, intensity_value * spread.high
+        spread_source = spread.source
 
     embodied_spec = None
     if embodied:
@@ -295,6 +300,8 @@ def estimate(
         power_w=power,
         pue=pue_span,
         intensity_g_per_kwh=intensity_value,
+        intensity_low_g_per_kwh=intensity_low,
+        intensity_high_g_per_kwh=intensity_high,
         embodied=embodied_spec,
     )
     calc = calculate(spec)
@@ -305,6 +312,8 @@ def estimate(
         devices=devices,
         wall_clock_hours=hours_n if hours_n is not None else calc.wall_clock_hours,
         intensity_g_per_kwh=intensity_value,
+        intensity_g_per_kwh_low=intensity_low,
+        intensity_g_per_kwh_high=intensity_high,
         assumptions=Assumptions(
             gpu=acc.name,
             dtype=chosen_dtype,
@@ -325,6 +334,7 @@ def estimate(
             region_name=region_name,
             intensity_year=year,
             intensity_source=intensity_source,
+            intensity_spread_source=spread_source,
             flop_method=method,
             embodied_source=embodied_spec.source if embodied_spec else None,
         ),

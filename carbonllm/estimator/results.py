@@ -38,6 +38,7 @@ class Assumptions(BaseModel):
     intensity_source: str
     flop_method: str | None
     embodied_source: str | None
+    intensity_spread_source: str | None = None  # why the intensity has a low-high (None: given)
 
 
 class Estimate(BaseModel):
@@ -63,6 +64,10 @@ class Estimate(BaseModel):
     co2e_kg_high: float
     embodied_co2e_kg: float | None
     assumptions: Assumptions
+    # the intensity's accounting-basis spread (defaults.GRID_INTENSITY_SPREAD); equal to
+    # intensity_g_per_kwh when the intensity was given
+    intensity_g_per_kwh_low: float | None = None
+    intensity_g_per_kwh_high: float | None = None
 
     def to_dict(self) -> dict[str, object]:
         """A plain dict (the ``--format json`` object)."""

@@ -115,3 +115,18 @@ def test_config_uses_a_stated_training_length_not_max_position_embeddings(tmp_pa
     path.write_text(json.dumps(short))
     assert "seq 2048" in (carbonllm.estimate(config=str(path), tokens="1T", intensity=0).assumptions.flop_method
                           or "")
+
+
+def test_a_table_intensity_carries_the_accounting_basis_spread():
+    # IPCC AR5 WG3 Annex III medians, natural gas: 490 lifecycle vs 370 direct -> x0.76 to x1.32
+    r = carbonllm.estimate(params="7B", tokens="2T", gpu="A100", region="FR", mfu=0.4, power_w=400, pue=1.2)
+    intensity = r.intensity_g_per_kwh
+    spread = (r.intensity_g_per_kwh_low, r.intensity_g_per_kwh_high)
+    assert spread == pytest.approx((intensity * 0.76, intensity * 1.32))
+    # MFU, power and PUE were given, so the CO2e range is the intensity's alone
+    assert r.co2e_kg_low == pytest.approx(r.energy_kwh * intensity * 0.76 / 1000)
+    assert r.co2e_kg_high == pytest.approx(r.energy_kwh * intensity * 1.32 / 1000)
+    assert "IPCC AR5" in (r.assumptions.intensity_spread_source or "")
+    given = carbonllm.estimate(params="7B", tokens="2T", gpu="A100", intensity=56, mfu=0.4, power_w=400, pue=1.2)
+    assert given.co2e_kg_low == given.co2e_kg == given.co2e_kg_high
+    assert given.assumptions.intensity_spread_source is None
