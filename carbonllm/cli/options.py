@@ -56,3 +56,18 @@ def grid_options(function: F) -> F:
         click.option("--intensity", type=QUANTITY,
                      help="Grid carbon intensity in gCO2e/kWh (instead of --region)."),
     ])
+
+
+def per_chip_efficiency_options(function: F) -> F:
+    """``compare``'s ``--dtype/--mfu/--power-w/--pue``: ``--mfu`` and ``--power-w`` take a value per
+    accelerator (``TPUv5p=300,H100=650``) as well as a bare number."""
+    return _apply(function, [
+        click.option("--dtype", type=click.Choice(list(DTYPES), case_sensitive=False),
+                     help="Precision of the peak rate (default bf16, fp16 where the chip has no bf16)."),
+        click.option("--mfu", help="MFU in (0, 1] per accelerator, e.g. H100=0.4,A100=0.45; a bare number "
+                                   "applies to every accelerator (default by hardware generation)."),
+        click.option("--power-w", help="Average power per device in W, per accelerator, e.g. TPUv5p=300; a "
+                                       "bare number applies only to accelerators with no table power "
+                                       "(or to the only one)."),
+        click.option("--pue", type=QUANTITY, help="Power usage effectiveness >= 1 (default 1.2)."),
+    ])

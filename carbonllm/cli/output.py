@@ -33,6 +33,21 @@ class QuantityType(click.ParamType):
 QUANTITY = QuantityType()
 
 
+#: Width given to rich when stdout is not a terminal: wide enough that no table is ever cut or
+#: wrapped for a pipe or a file (rich otherwise assumes 80 columns and truncates cells with "…").
+PIPE_WIDTH = 10_000
+
+
+def table_console() -> Any:
+    """A rich Console for tables: the terminal's width on a terminal; when piped, a width no
+    table reaches, so every value, zone id and name prints whole on one line."""
+    from rich.console import Console
+
+    if sys.stdout.isatty():
+        return Console()
+    return Console(width=PIPE_WIDTH, soft_wrap=True)
+
+
 def echo_json(data: Any) -> None:
     """Print ``data`` as indented JSON."""
     click.echo(json.dumps(data, indent=2, default=str))

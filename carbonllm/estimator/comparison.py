@@ -16,13 +16,14 @@ preset): device-hours measured on one accelerator do not carry over to another.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
 from carbonllm.errors import InputError
-from carbonllm.estimator.resolve import Number, estimate
+from carbonllm.estimator.resolve import Number, estimate, fraction, positive
+from carbonllm.tables.hardware import Accelerator
 from carbonllm.tables.loader import find_accelerator, find_zone
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -49,6 +50,8 @@ class ComparisonRow(BaseModel):
     co2e_kg: float
     co2e_kg_low: float
     co2e_kg_high: float
+    mfu_given: bool = False  # the MFU was given by the user (--mfu), not the generation default
+    power_given: bool = False  # the power was given by the user (--power-w), not the chip's TDP
 
 
 class Skipped(BaseModel):
@@ -101,6 +104,55 @@ def _names(values: Sequence[str] | str, what: str) -> list[str]:
     return names
 
 
+#: A per-accelerator value: one number, ``{"TPUv5p": 300}``, or ``"TPUv5p=300,H100=650"`` (a bare
+#: number among the pairs is the fallback for the accelerators not named).
+PerChip = Number | Mapping[str, Number]
+
+
+def _check(value: Number, flag: str) -> None:
+    """Refuse a non-numeric, non-positive or (for ``--mfu``) above-1 value with the flag that carried it."""
+    if flag == "--mfu":
+        fraction(value, flag)
+    else:
+        positive(value, flag)
+
+
+def per_chip_values(value: PerChip | None, flag: str, accelerators: Sequence[Accelerator]) -> tuple[
+        dict[str, float | str | int], float | str | int | None]:
+    """Split ``value`` into {accelerator name: value} for the chips it names, and the bare value (or
+    None). Names resolve like ``--gpu`` (aliases); a name not among ``accelerators`` is an error."""
+    if value is None:
+        return {}, None
+    if isinstance(value, Mapping):
+        items: list[tuple[str | None, Number]] = list(value.items())
+    elif isinstance(value, str) and "=" in value:
+        items = []
+        for part in (p.strip() for p in value.split(",")):
+            name, sep, number = part.rpartition("=")
+            if not part or (sep and not name.strip()):
+                raise InputError(f"{flag} {value!r}: write NAME=VALUE pairs, e.g. {flag} TPUv5p=300,H100=650")
+            items.append((name.strip() or None, number.strip()))
+    else:
+        _check(value, flag)
+        return {}, value
+    named: dict[str, float | str | int] = {}
+    bare: float | str | int | None = None
+    in_comparison = {acc.name for acc in accelerators}
+    for name, number in items:
+        _check(number, flag)  # a bad number is said here, not turned into a skipped pair
+        if name is None:
+            bare = number
+            continue
+        if not isinstance(name, str):
+            raise InputError(f"{flag}: accelerator names must be text, not {name!r}")
+        acc = find_accelerator(name)
+        if acc.name not in in_comparison:
+            raise InputError(f"{flag} names {name} ({acc.name}), which is not among the accelerators compared "
+                             f"({', '.join(sorted(in_comparison))}); add it to --gpu or drop it")
+        named[acc.name] = number
+    return named, bare
+
+
 def estimate_accepts(name: str) -> bool:
     """Whether :func:`carbonllm.estimator.resolve.estimate` takes the keyword ``name`` (e.g. ``model``)."""
     return name in inspect.signature(estimate).parameters
@@ -141,8 +193,8 @@ def compare(
     flops: Number | None = None,
     devices: Number | None = None,
     dtype: str | None = None,
-    mfu: Number | None = None,
-    power_w: Number | None = None,
+    mfu: PerChip | None = None,
+    power_w: PerChip | None = None,
     pue: Number | None = None,
     **workload_extra: Any,
 ) -> Comparison:
@@ -150,8 +202,14 @@ def compare(
 
     ``gpus`` and ``regions`` are lists of names, or comma-separated strings
     (``"A100,H100"``, ``"FR,US,aws:us-east-1"``). ``devices`` is the number of devices, for
-    wall-clock hours. ``dtype``, ``mfu``, ``power_w`` and ``pue`` are shared assumptions (each
-    replaces the per-accelerator default for every pair). Other keywords (``model=...``) are
+    wall-clock hours. ``dtype`` and ``pue`` are shared assumptions (each replaces the default for
+    every pair). ``mfu`` and ``power_w`` are per accelerator: ``{"TPUv5p": 300}`` or
+    ``"TPUv5p=300,H100=650"`` set the chips they name; a bare number sets ``power_w`` only for the
+    chips the hardware table has no power figure for (TDP defaults stay for the others; with a
+    single accelerator it sets that one), and
+    ``mfu`` for every chip (each has a default MFU, so a bare value can only mean "the same
+    everywhere"). Each row says whether its MFU and power were given (``mfu_given``,
+    ``power_given``). Other keywords (``model=...``) are
     passed to :func:`carbonllm.estimator.resolve.estimate` where it accepts them.
     """
     gpu_names = _names(gpus, "accelerator (--gpu)")
@@ -168,15 +226,23 @@ def compare(
         raise InputError("give the workload: --params and --tokens, --model (or --config) with --tokens, "
                          "or --flops")
 
+    mfu_named, mfu_bare = per_chip_values(mfu, "--mfu", list(accelerators.values()))
+    power_named, power_bare = per_chip_values(power_w, "--power-w", list(accelerators.values()))
+
     rows: list[ComparisonRow] = []
     skipped: list[Skipped] = []
     for acc in accelerators.values():
+        chip_mfu = mfu_named.get(acc.name, mfu_bare)
+        # a bare power fills the chips with no table figure; with one chip it can only mean that chip
+        bare_applies = acc.tdp_w is None or len(accelerators) == 1
+        chip_power = power_named.get(acc.name, power_bare if bare_applies else None)
         for zone in zones.values():
             try:
-                result = estimate(gpu=acc.name, region=zone.zone, gpus=devices, dtype=dtype, mfu=mfu,
-                                  power_w=power_w, pue=pue, **workload)
+                result = estimate(gpu=acc.name, region=zone.zone, gpus=devices, dtype=dtype, mfu=chip_mfu,
+                                  power_w=chip_power, pue=pue, **workload)
             except InputError as e:
-                skipped.append(Skipped(gpu=acc.name, region=zone.zone, reason=str(e)))
+                reason = str(e).replace("give --power-w WATTS", f"give --power-w '{acc.name}=WATTS'")
+                skipped.append(Skipped(gpu=acc.name, region=zone.zone, reason=reason))
                 continue
             a = result.assumptions
             rows.append(ComparisonRow(
@@ -185,6 +251,7 @@ def compare(
                 pue=a.pue, device_hours=result.device_hours, wall_clock_hours=result.wall_clock_hours,
                 devices=result.devices, energy_kwh=result.energy_kwh, co2e_kg=result.co2e_kg,
                 co2e_kg_low=result.co2e_kg_low, co2e_kg_high=result.co2e_kg_high,
+                mfu_given=chip_mfu is not None, power_given=chip_power is not None,
             ))
     if not rows:
         reasons = sorted({s.reason for s in skipped})

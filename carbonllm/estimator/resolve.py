@@ -38,12 +38,7 @@ def _positive(value: Number | None, what: str, hint: str = "") -> float | None:
 
 
 def _fraction(value: Number | None, what: str) -> float | None:
-    if value is None:
-        return None
-    number = parse_quantity(value, what)
-    if not 0 < number <= 1:
-        raise InputError(f"{what} must be in (0, 1], e.g. 0.4 for 40% utilisation; got {number:g}")
-    return number
+    return None if value is None else fraction(value, what)
 
 
 def _devices(value: Number | None) -> int | None:
@@ -53,6 +48,19 @@ def _devices(value: Number | None) -> int | None:
     if number < 1 or not float(number).is_integer():
         raise InputError(f"--gpus must be a whole number of devices >= 1, got {number:g}")
     return int(number)
+
+
+def positive(value: Number, what: str) -> float:
+    """``value`` parsed and checked > 0 and finite (``InputError`` naming ``what`` otherwise)."""
+    return require_positive(parse_quantity(value, what), what)
+
+
+def fraction(value: Number, what: str) -> float:
+    """``value`` parsed and checked in (0, 1] (``InputError`` naming ``what`` otherwise)."""
+    number = parse_quantity(value, what)
+    if not 0 < number <= 1:
+        raise InputError(f"{what} must be in (0, 1], e.g. 0.4 for 40% utilisation; got {number:g}")
+    return number
 
 
 def _check_conflicts(given: Mapping[str, object], *pairs: tuple[str, str]) -> None:

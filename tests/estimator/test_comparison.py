@@ -160,3 +160,66 @@ def test_a_missing_workload_names_what_compare_takes(run_cli):
     assert "--gpu-hours" not in result.stderr  # compare takes no time mode
     result = run_cli("compare", "--gpu", "A100", "--region", "FR")
     assert result.exit_code == 2 and "give the workload" in result.stderr
+
+
+# --- per-accelerator --mfu / --power-w (issue 9) ------------------------------------------------
+
+
+def test_power_per_chip_sets_only_the_chips_it_names():
+    result = compare(gpus="A100,H100,TPUv5p", regions="FR", params="7B", tokens="2T", power_w="TPUv5p=300")
+    rows = {r.gpu: r for r in result.rows}
+    assert rows["TPU v5p"].power_w == 300 and rows["TPU v5p"].power_given
+    # the others keep their table TDP (data/hardware.csv: H100 SXM 700 W, A100 SXM 400 W)
+    assert rows["H100 SXM5 80GB"].power_w == 700 and not rows["H100 SXM5 80GB"].power_given
+    assert rows["A100 SXM4 80GB"].power_w == 400 and not rows["A100 SXM4 80GB"].power_given
+
+
+def test_a_bare_power_fills_only_the_chips_without_a_table_figure():
+    result = compare(gpus="A100,H100,TPUv5p", regions="FR", params="7B", tokens="2T", power_w=400)
+    rows = {r.gpu: r for r in result.rows}
+    assert rows["TPU v5p"].power_w == 400 and rows["TPU v5p"].power_given
+    assert rows["H100 SXM5 80GB"].power_w == 700 and not rows["H100 SXM5 80GB"].power_given
+    # a mapping and a bare fallback among pairs work the same way
+    mixed = compare(gpus="A100,H100,TPUv5p", regions="FR", params="7B", tokens="2T", power_w="350,H100=650")
+    mixed_rows = {r.gpu: r.power_w for r in mixed.rows}
+    assert mixed_rows == {"TPU v5p": 350, "H100 SXM5 80GB": 650, "A100 SXM4 80GB": 400}
+    mapped = compare(gpus=["A100", "H100"], regions="FR", params="7B", tokens="2T", mfu={"H100": 0.45})
+    mfus = {r.gpu: (r.mfu, r.mfu_given) for r in mapped.rows}
+    assert mfus == {"H100 SXM5 80GB": (0.45, True), "A100 SXM4 80GB": (0.38, False)}
+
+
+@pytest.mark.parametrize(
+    ("power_w", "message"),
+    [
+        ("B200=300", "--power-w names B200"),
+        ("TPUv5p=", "must be a number"),
+        ("=300", "write NAME=VALUE pairs"),
+        ("TPUv5p=-3", "must be greater than 0"),
+        ("Nope=3", "Unknown"),
+    ],
+)
+def test_bad_per_chip_values_are_input_errors(power_w, message):
+    with pytest.raises(InputError) as info:
+        compare(gpus="A100,TPUv5p", regions="FR", params="7B", tokens="2T", power_w=power_w)
+    assert message.lower() in str(info.value).lower()
+
+
+def test_compare_piped_shows_every_id_whole_and_marks_given_figures(run_cli):
+    out = run_cli("compare", "--params", "7b", "--tokens", "2T", "--gpu", "A100,H100,TPUv5p",
+                  "--region", "FR,aws:us-east-1,azure:westeurope", "--power-w", "TPUv5p=300")
+    assert out.exit_code == 0, out.stderr
+    assert "…" not in out.stdout
+    lines = out.stdout.splitlines()
+    for zone in ("FRA", "aws:us-east-1", "azure:westeurope"):
+        assert sum(f" {zone} " in line for line in lines) == 3, zone
+    h100 = [line for line in lines if "H100 SXM5 80GB" in line]
+    assert len(h100) == 3 and all(" 700 " in line for line in h100)
+    assert all(" 300* " in line for line in lines if "TPU v5p" in line)
+    assert "* given by you" in out.stdout
+
+
+def test_compare_cli_bad_per_chip_value_is_one_line(run_cli):
+    out = run_cli("compare", "--params", "7b", "--tokens", "2T", "--gpu", "A100", "--region", "FR",
+                  "--power-w", "H100=300")
+    assert out.exit_code == 2 and len(out.stderr.strip().splitlines()) == 1
+    assert "--power-w names H100" in out.stderr
