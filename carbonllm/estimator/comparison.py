@@ -128,10 +128,10 @@ def per_chip_values(value: PerChip | None, flag: str, accelerators: Sequence[Acc
     elif isinstance(value, str) and "=" in value:
         items = []
         for part in (p.strip() for p in value.split(",")):
-            name, sep, number = part.rpartition("=")
-            if not part or (sep and not name.strip()):
+            chip, sep, text = part.rpartition("=")
+            if not part or (sep and not chip.strip()):
                 raise InputError(f"{flag} {value!r}: write NAME=VALUE pairs, e.g. {flag} TPUv5p=300,H100=650")
-            items.append((name.strip() or None, number.strip()))
+            items.append((chip.strip() or None, text.strip()))
     else:
         _check(value, flag)
         return {}, value
