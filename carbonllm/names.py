@@ -8,14 +8,47 @@ over the normalised keys plus a substring match, so ``H10`` suggests ``H100 SXM`
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from carbonllm.errors import InputError
 
 _IGNORED = re.compile(r"[\s\-_./()]+")
 
 
+def require_text(value: object, what: str, example: str = "") -> str:
+    """``value`` stripped, if it is a non-empty string; else ``InputError`` naming ``what``.
+
+    An empty name is an error rather than "use the default": leave the argument out for that.
+    """
+    hint = f", e.g. {example}" if example else ""
+    if not isinstance(value, str):
+        raise InputError(f"{what} must be a name (text){hint}, not {type(value).__name__} {value!r:.60}")
+    if not value.strip():
+        raise InputError(f"{what} is empty; give a name{hint}, or leave it out for the default")
+    return value.strip()
+
+
+def require_path(value: object, what: str = "path") -> Path:
+    """``value`` as a :class:`~pathlib.Path` if it is a non-empty ``str`` or path-like; else ``InputError``."""
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if isinstance(value, bytes) or not isinstance(value, str):
+        raise InputError(f"{what} must be a file or directory path (text), not {type(value).__name__}")
+    if not value.strip() or "\0" in value:
+        raise InputError(f"{what} {value!r} is not a usable path; give a file or directory")
+    return Path(value)
+
+
 def normalize(name: str) -> str:
-    """The matching key of a name: lower case, without spaces, ``-``, ``_``, ``.``, ``/``, brackets."""
+    """The matching key of a name: lower case, without spaces, ``-``, ``_``, ``.``, ``/``, brackets.
+
+    Raises ``InputError`` for a value that is not text (every table lookup goes through here, so
+    ``find_accelerator(["A100"])`` is an input error, not an AttributeError)."""
+    if not isinstance(name, str):
+        raise InputError(f"a name must be text, not {type(name).__name__} {name!r:.60}")
     return _IGNORED.sub("", name.strip().lower())
 
 

@@ -21,7 +21,11 @@ def parse_quantity(text: str | float | int, what: str = "value") -> float:
     if isinstance(text, bool):
         raise InputError(f"{what} must be a number, not {text!r}")
     if isinstance(text, (int, float)):
-        value = float(text)
+        try:
+            value = float(text)
+        except OverflowError:  # an int beyond the float range, e.g. 10**400
+            raise InputError(f"{what} is beyond the range of a number (about 1.8e308); check its "
+                             f"magnitude") from None
     elif not isinstance(text, str):
         raise InputError(f"{what} must be a number or a string such as '7B', not {type(text).__name__}")
     else:

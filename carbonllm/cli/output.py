@@ -26,7 +26,9 @@ class QuantityType(click.ParamType):
             return value
         try:
             return parse_quantity(value, "value")
-        except InputError:  # click prefixes "Invalid value for '--flag':"
+        except InputError as e:  # click prefixes "Invalid value for '--flag':"
+            if "finite" in str(e):  # 1e400 parses, but beyond the float range
+                self.fail(f"{value!r} is not a finite number (beyond about 1.8e308); check its magnitude", param, ctx)
             self.fail(f"{value!r} is not a number; write e.g. 0.4, 300, 175e9, 7B, 1.5T or 300_000_000", param, ctx)
 
 

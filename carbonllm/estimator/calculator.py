@@ -12,11 +12,14 @@ device; the names of every value carry its unit. The formulas, each cited where 
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from carbonllm.errors import InputError
 from carbonllm.estimator.defaults import Span
+from carbonllm.quantities import parse_quantity
 from carbonllm.units import FLOP_PER_TFLOP, HOURS_PER_YEAR, SECONDS_PER_HOUR, W_PER_KW, co2e_kg_from
 
 
@@ -26,9 +29,18 @@ def training_flops_6nd(params: float, tokens: float) -> float:
     Kaplan et al. 2020, §2.1 ("C ≈ 6N floating point operators per training token"): the forward
     pass costs 2 FLOPs per parameter per token (one multiply-accumulate = 2 FLOPs), and the
     backward pass twice the forward (4N), so 2N + 4N = 6N per token. For a mixture-of-experts
-    model ``params`` is the number of parameters active per token.
+    model ``params`` is the number of parameters active per token. Raises ``InputError`` unless
+    both are finite numbers >= 0.
     """
-    return 6.0 * params * tokens  # 2N forward + 4N backward, per token, × D tokens
+    for value, what in ((params, "params"), (tokens, "tokens")):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InputError(f"{what} must be a number, not {type(value).__name__}")
+        if parse_quantity(value, what) < 0:
+            raise InputError(f"{what} cannot be negative, got {value:g}")
+    flops = 6.0 * params * tokens
+    if not math.isfinite(flops):
+        raise InputError(f"6 x params x tokens overflows a number ({params:g} x {tokens:g}); check their magnitudes")
+    return flops  # 2N forward + 4N backward, per token, × D tokens
 
 
 def device_seconds(flops: float, peak_tflops: float, mfu: float) -> float:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 from carbonllm.errors import InputError
-from carbonllm.estimator.resolve import Number, estimate, fraction, positive
+from carbonllm.estimator.resolve import Number, check_power_w, estimate, fraction
 from carbonllm.tables.hardware import Accelerator
 from carbonllm.tables.loader import find_accelerator, find_zone
 
@@ -93,10 +93,18 @@ class Comparison(BaseModel):
 
 def _names(values: Sequence[str] | str, what: str) -> list[str]:
     """``["A100,H100", "TPUv5p"]`` → ``["A100", "H100", "TPUv5p"]``, in order, without repeats."""
-    items = [values] if isinstance(values, str) else list(values)
+    if isinstance(values, str):
+        items = [values]
+    elif isinstance(values, (list, tuple)):
+        items = list(values)
+    else:
+        raise InputError(f"{what}: give a list of names or a comma-separated string, not "
+                         f"{type(values).__name__}")
     names: list[str] = []
     for item in items:
-        for name in str(item).split(","):
+        if not isinstance(item, str):
+            raise InputError(f"{what}: every name must be text, not {type(item).__name__} {item!r:.40}")
+        for name in item.split(","):
             if name.strip() and name.strip() not in names:
                 names.append(name.strip())
     if not names:
@@ -114,7 +122,7 @@ def _check(value: Number, flag: str) -> None:
     if flag == "--mfu":
         fraction(value, flag)
     else:
-        positive(value, flag)
+        check_power_w(value)
 
 
 def per_chip_values(value: PerChip | None, flag: str, accelerators: Sequence[Accelerator]) -> tuple[
@@ -124,6 +132,8 @@ def per_chip_values(value: PerChip | None, flag: str, accelerators: Sequence[Acc
     if value is None:
         return {}, None
     if isinstance(value, Mapping):
+        if not value:
+            raise InputError(f"{flag}: the mapping is empty; give {{accelerator: value}} pairs or leave it out")
         items: list[tuple[str | None, Number]] = list(value.items())
     elif isinstance(value, str) and "=" in value:
         items = []

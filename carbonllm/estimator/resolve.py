@@ -16,6 +16,7 @@ from carbonllm.errors import InputError
 from carbonllm.estimator import defaults
 from carbonllm.estimator.calculator import Embodied, RunSpec, calculate, training_flops_6nd
 from carbonllm.estimator.results import Assumptions, Estimate
+from carbonllm.names import require_path, require_text
 from carbonllm.quantities import parse_quantity, require_positive
 from carbonllm.tables.loader import find_accelerator, find_zone
 from carbonllm.tables.mfu import mfu_table
@@ -25,8 +26,25 @@ if TYPE_CHECKING:  # the FLOP model is imported only when --model/--config is us
 
 DEFAULT_GPU = "A100"
 
-#: Plausibility limit on --seq-len (docs/methodology.md, "Plausibility limits").
-MAX_SEQ_LEN = 10_000_000
+#: Plausibility limits (docs/methodology.md, "Plausibility limits"): a value beyond one is a typo or
+#: a unit slip (kW for W), never a run, so it is refused rather than priced.
+MAX_SEQ_LEN = 10_000_000  # tokens; the longest published training contexts are ~10^6
+MAX_PUE = 3.0  # the Uptime Institute's 2007 survey average was ~2.5; 2023's is 1.58
+MAX_POWER_W = 5000.0  # per device; the largest accelerator TDPs are ~1-2 kW (GB200 ~1.2 kW per GPU)
+MAX_DEVICES = 1_000_000  # the largest reported training clusters are ~10^5 accelerators
+
+
+def check_plausible(value: float, limit: float, flag: str, fix: str) -> float:
+    """``value`` if it is at most ``limit``; else ``InputError`` naming the value, the limit and the fix."""
+    if value > limit:
+        raise InputError(f"{flag} {value:g} is above the plausible limit of {limit:,g}; {fix}")
+    return value
+
+
+def check_power_w(value: Number) -> float:
+    """A power per device in watts: > 0 and at most :data:`MAX_POWER_W`."""
+    return check_plausible(positive(value, "--power-w"), MAX_POWER_W, "--power-w",
+                           "give the average power per device in watts (not kW)")
 
 Number = float | int | str
 
@@ -47,6 +65,7 @@ def _devices(value: Number | None) -> int | None:
     number = parse_quantity(value, "--gpus")
     if number < 1 or not float(number).is_integer():
         raise InputError(f"--gpus must be a whole number of devices >= 1, got {number:g}")
+    check_plausible(number, MAX_DEVICES, "--gpus", "give the number of devices the run uses")
     return int(number)
 
 
@@ -61,6 +80,22 @@ def fraction(value: Number, what: str) -> float:
     if not 0 < number <= 1:
         raise InputError(f"{what} must be in (0, 1], e.g. 0.4 for 40% utilisation; got {number:g}")
     return number
+
+
+def check_argument_types(*, gpu: object = None, region: object = None, dtype: object = None,
+                         model: object = None, config: object = None, flop_method: object = None,
+                         embodied: object = False) -> None:
+    """Refuse names that are not non-empty text, a config path that is not a path, and an
+    ``embodied`` that is not a bool, before anything is looked up (issue 9: ``gpu=["A100"]`` raised
+    AttributeError and ``gpu=""`` silently meant the default)."""
+    for value, what, example in ((gpu, "--gpu", "A100"), (region, "--region", "FR"), (dtype, "--dtype", "bf16"),
+                                 (model, "--model", "llama2-7b"), (flop_method, "--flop-method", "detailed")):
+        if value is not None:
+            require_text(value, what, example)
+    if config is not None:
+        require_path(config, "--config")
+    if not isinstance(embodied, bool):
+        raise InputError(f"embodied must be True or False, not {embodied!r:.40}")
 
 
 def _check_conflicts(given: Mapping[str, object], *pairs: tuple[str, str]) -> None:
@@ -197,6 +232,8 @@ def estimate(
     at ``seq_len``) or ``"6nd"`` (6 × its active parameters × tokens).
     Raises :class:`~carbonllm.errors.InputError` (or a subclass) on bad input.
     """
+    check_argument_types(gpu=gpu, region=region, dtype=dtype, model=model, config=config,
+                         flop_method=flop_method, embodied=embodied)
     given = dict(params=params, tokens=tokens, active_params=active_params, flops=flops,
                  gpu_hours=gpu_hours, hours=hours, region=region, intensity=intensity,
                  model=model, config=config)
@@ -222,15 +259,17 @@ def estimate(
     hours_n = _positive(hours, "--hours")
     devices = _devices(gpus)
     mfu_n = _fraction(mfu, "--mfu")
-    power_n = _positive(power_w, "--power-w", "give the average power per device in watts")
+    power_n = None if power_w is None else check_power_w(power_w)
     pue_n = None if pue is None else parse_quantity(pue, "--pue")
     if pue_n is not None and pue_n < 1:
         raise InputError(f"--pue must be >= 1 (facility energy / IT energy), got {pue_n:g}")
+    if pue_n is not None:
+        check_plausible(pue_n, MAX_PUE, "--pue", "give facility energy / IT energy, typically 1.1-1.6")
     intensity_n = None if intensity is None else parse_quantity(intensity, "--intensity")
     if intensity_n is not None and intensity_n < 0:
         raise InputError(f"--intensity must be >= 0 gCO2e/kWh, got {intensity_n:g}")
 
-    acc = find_accelerator(gpu or DEFAULT_GPU)
+    acc = find_accelerator(DEFAULT_GPU if gpu is None else gpu)
 
     time_mode = gpu_hours_n is not None or hours_n is not None
     if hours_n is not None and devices is None:
@@ -282,7 +321,7 @@ def estimate(
         intensity_low = intensity_high = intensity_n
         spread_source = None
     else:
-        zone = find_zone(region or defaults.DEFAULT_REGION)
+        zone = find_zone(defaults.DEFAULT_REGION if region is None else region)
         region_code, region_name, year = zone.zone, zone.name, zone.year
         intensity_source, intensity_value = zone.source, zone.intensity_g_per_kwh
         spread = defaults.GRID_INTENSITY_SPREAD

@@ -38,6 +38,7 @@ from carbonllm.measure.records import (
     iso_utc,
     parse_iso,
 )
+from carbonllm.names import require_path
 from carbonllm.units import G_PER_KG, SECONDS_PER_HOUR, co2e_kg_from
 
 SUMMARY_SUFFIX = ".summary.json"
@@ -136,7 +137,7 @@ def load_run(path: str | Path) -> RunSummary:
     Raises :class:`InputError` for a path that is not a carbonllm run and
     :class:`DataTableError` for a corrupt summary, each with a one-line message.
     """
-    path = Path(path)
+    path = require_path(path)
     if path.is_dir():
         return merge_runs(path)
     summary = read_summary(path)
@@ -151,7 +152,7 @@ def merge_runs(directory: str | Path) -> RunSummary:
     (facility / IT energy, CO2e / facility energy); devices keep their host and node rank. A
     projection is recomputed over all nodes. Raises :class:`InputError` if there is no summary.
     """
-    directory = Path(directory)
+    directory = require_path(directory, "directory")
     if not directory.is_dir():
         raise InputError(f"{directory} is not a directory of carbonllm runs")
     files = sorted(directory.glob(f"*{SUMMARY_SUFFIX}"))

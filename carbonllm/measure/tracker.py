@@ -45,6 +45,7 @@ from carbonllm.measure.runfiles import (
 from carbonllm.measure.sampler import JsonlSink, Sampler, Snapshot
 from carbonllm.measure.sensors import Sensor, SensorSet, discover_sensors
 from carbonllm.measure.track_config import DEFAULT_RUNS_DIR, TrackConfig, resolve_config
+from carbonllm.names import require_path, require_text
 from carbonllm.units import J_PER_KWH, co2e_kg_from
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -433,6 +434,21 @@ class Tracker:
         return peak, self._estimate
 
 
+def _check_track_arguments(*, region: object, gpu: object, dtype: object, output_dir: object,
+                           progress_file: object, gpu_ids: object) -> None:
+    """Names must be non-empty text and paths paths, before any configuration is resolved (issue 9)."""
+    for value, what, example in ((region, "region", "FR"), (gpu, "gpu", "A100"), (dtype, "dtype", "bf16")):
+        if value is not None:
+            require_text(value, what, example)
+    for path, what in ((output_dir, "output_dir"), (progress_file, "progress_file")):
+        if path is not None:
+            require_path(path, what)
+    if gpu_ids is not None and (isinstance(gpu_ids, bool) or not isinstance(gpu_ids, (str, int, list, tuple))):
+        raise InputError(f"gpu_ids must be a comma-separated string or a list of ids, not {type(gpu_ids).__name__}")
+    if (isinstance(gpu_ids, (list, tuple)) and not gpu_ids) or (isinstance(gpu_ids, str) and not gpu_ids.strip()):
+        raise InputError("gpu_ids is empty; give the ids to measure (e.g. [0, 1]) or leave it out for all")
+
+
 def track(
     *,
     region: str | None = None,
@@ -458,6 +474,8 @@ def track(
     :class:`~carbonllm.measure.sensors.SensorSet`) replaces discovery, for tests. Raises
     :class:`~carbonllm.errors.InputError` on bad values.
     """
+    _check_track_arguments(region=region, gpu=gpu, dtype=dtype, output_dir=output_dir,
+                           progress_file=progress_file, gpu_ids=gpu_ids)
     if config is None:
         ids = [str(i) for i in gpu_ids] if isinstance(gpu_ids, (list, tuple)) else gpu_ids
         config = resolve_config(dict(region=region, intensity_g_per_kwh=intensity, pue=pue, interval_s=interval_s,

@@ -24,6 +24,7 @@ from typing import Any
 
 from carbonllm._version import __version__
 from carbonllm.errors import InputError
+from carbonllm.names import require_path
 from carbonllm.report.data import ReportData
 from carbonllm.units import J_PER_KWH, SECONDS_PER_HOUR
 
@@ -167,6 +168,7 @@ def read_emissions_csv(path: Path) -> ReportData:
     Rows cut short (a file truncated while codecarbon was writing) are skipped and said so in
     the report's notes.
     """
+    path = require_path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
