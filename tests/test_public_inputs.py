@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +74,9 @@ def test_every_argument_of_every_public_function_refuses_bad_values(tmp_path):
                 if any(bad is ok or (type(bad) is type(ok) and bad == ok) for ok in allowed.get(parameter.name, [])):
                     continue
                 try:
-                    function(**{**valid, parameter.name: bad})
+                    with warnings.catch_warnings():  # a deprecated spelling must refuse bad values too
+                        warnings.simplefilter("ignore", DeprecationWarning)
+                        function(**{**valid, parameter.name: bad})
                 except InputError:
                     continue
                 except Exception as e:  # noqa: BLE001 - the point is to name whatever escaped
@@ -93,7 +96,7 @@ def test_every_argument_of_every_public_function_refuses_bad_values(tmp_path):
         (dict(params=10**400), "--params is beyond the range of a number"),
         (dict(pue=3.5), "--pue 3.5 is above the plausible limit of 3"),
         (dict(power_w=7000), "--power-w 7000 is above the plausible limit of 5,000"),
-        (dict(gpus=2_000_000), "--gpus 2e+06 is above the plausible limit of 1e+06"),
+        (dict(devices=2_000_000), "--devices 2e+06 is above the plausible limit of 1e+06"),
         (dict(mfu=1.2), "--mfu must be in (0, 1]"),
         (dict(mfu=math.nan), "--mfu must be a finite number"),
         (dict(power_w=-math.inf), "--power-w must be a finite number"),
@@ -113,7 +116,7 @@ def test_estimate_names_the_bad_value_and_the_fix(kwargs, message):
         (["--pue", "4"], "--pue 4 is above the plausible limit of 3"),
         (["--power-w", "10kW"], "not a number"),
         (["--power-w", "9000"], "--power-w 9000 is above the plausible limit"),
-        (["--gpus", "5e6"], "above the plausible limit"),
+        (["--devices", "5e6"], "above the plausible limit"),
         (["--params", "1e400"], "finite number"),
     ],
 )

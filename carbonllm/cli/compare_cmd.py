@@ -6,8 +6,13 @@ from typing import Any
 
 import click
 
-from carbonllm.cli.options import per_chip_efficiency_options, workload_options
-from carbonllm.cli.output import FORMATS, QUANTITY, echo_csv, echo_json, grouped, table_console
+from carbonllm.cli.options import (
+    devices_options,
+    per_chip_efficiency_options,
+    take_deprecated_gpus,
+    workload_options,
+)
+from carbonllm.cli.output import FORMATS, echo_csv, echo_json, grouped, table_console
 from carbonllm.estimator.comparison import Comparison
 from carbonllm.estimator.comparison import compare as run_compare
 
@@ -40,7 +45,7 @@ def render_table(result: Comparison) -> None:
     for line in skipped_lines(result):
         console.print(line, markup=False)
     if not devices:
-        console.print("wall-clock: give --gpus N", markup=False)
+        console.print("wall-clock: give --devices N", markup=False)
     if any(row.mfu_given or row.power_given for row in result.rows):
         console.print("* given by you (--mfu/--power-w); the other MFU and power figures are the "
                       "per-accelerator defaults.", markup=False)
@@ -63,7 +68,7 @@ def skipped_lines(result: Comparison) -> list[str]:
               help="Accelerators, comma-separated or repeated: --gpu A100,H100,TPUv5p.")
 @click.option("--region", "regions", multiple=True, required=True,
               help="Grid zones, comma-separated or repeated: --region FR,US,aws:us-east-1.")
-@click.option("--gpus", "devices", type=QUANTITY, help="Number of devices: gives wall-clock hours.")
+@devices_options
 @per_chip_efficiency_options
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--plot", type=click.Path(dir_okay=False), help="Also draw a bar chart to this PNG (needs the "
@@ -72,7 +77,7 @@ def compare(gpus: tuple[str, ...], regions: tuple[str, ...], fmt: str, plot: str
     """Compare one workload across accelerators and regions, sorted by CO2e.
 
     \b
-    carbonllm compare --params 7b --tokens 2T --gpu A100,H100 --region FR,US,aws:us-east-1 --gpus 64
+    carbonllm compare --params 7b --tokens 2T --gpu A100,H100 --region FR,US,aws:us-east-1 --devices 64
 
     Workloads are given in FLOPs (--params/--tokens, --model/--tokens or --flops), not device-hours: hours on one
     accelerator do not carry over to another. A pair that cannot be estimated (a TPU without a
@@ -84,8 +89,9 @@ def compare(gpus: tuple[str, ...], regions: tuple[str, ...], fmt: str, plot: str
         from carbonllm.report.plots import check_plot_path
 
         check_plot_path(plot)
+    take_deprecated_gpus(options)
     options = {k: v for k, v in options.items() if v is not None}
-    result = run_compare(gpus=gpus, regions=regions, **options)
+    result = run_compare(gpu=gpus, region=regions, **options)
     if plot:  # before printing, so that a missing extra fails with nothing half-written
         from carbonllm.report.plots import plot_comparison
 

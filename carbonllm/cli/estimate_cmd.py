@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import click
 
-from carbonllm.cli.options import efficiency_options, grid_options, workload_options
+from carbonllm.cli.options import (
+    devices_options,
+    efficiency_options,
+    grid_options,
+    take_deprecated_gpus,
+    workload_options,
+)
 from carbonllm.cli.output import FORMATS, QUANTITY, echo_csv, echo_json, grouped, settings_from_environment
 from carbonllm.estimator.resolve import estimate as run_estimate
 from carbonllm.estimator.results import Estimate
@@ -78,11 +84,11 @@ def render_table(result: Estimate) -> None:
 @click.command("estimate")
 @workload_options
 @click.option("--gpu", default=None, help="Accelerator name (default A100); see 'carbonllm hardware'.")
-@click.option("--gpus", type=QUANTITY, help="Number of devices: gives wall-clock hours.")
+@devices_options
 @efficiency_options
 @grid_options
 @click.option("--gpu-hours", type=QUANTITY, help="Device-hours of the run (time mode, skips the FLOP model).")
-@click.option("--hours", type=QUANTITY, help="Wall-clock hours; needs --gpus (time mode).")
+@click.option("--hours", type=QUANTITY, help="Wall-clock hours; needs --devices (time mode).")
 @click.option("--embodied", is_flag=True, help="Add manufacturing emissions amortised over device life.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 def estimate(fmt: str, **options: object) -> None:
@@ -96,6 +102,7 @@ def estimate(fmt: str, **options: object) -> None:
     Region, intensity and PUE not given here come from CARBONLLM_REGION, CARBONLLM_INTENSITY,
     CARBONLLM_PUE or the config file, as for 'carbonllm track'.
     """
+    take_deprecated_gpus(options)
     options["region"], options["intensity"], options["pue"] = settings_from_environment(
         options["region"], options["intensity"], options["pue"])  # type: ignore[arg-type]
     result = run_estimate(**options)  # type: ignore[arg-type]

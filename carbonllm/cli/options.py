@@ -71,3 +71,27 @@ def per_chip_efficiency_options(function: F) -> F:
                                        "(or to the only one)."),
         click.option("--pue", type=QUANTITY, help="Power usage effectiveness >= 1 (default 1.2)."),
     ])
+
+
+def devices_options(function: F) -> F:
+    """``--devices N`` (the count of devices, as in the Python API) and its deprecated spelling
+    ``--gpus N`` (hidden; ``--gpu`` names the chips). The command reads ``devices``."""
+    return _apply(function, [
+        click.option("--devices", type=QUANTITY, help="Number of devices: gives wall-clock hours."),
+        click.option("--gpus", "gpus_deprecated", type=QUANTITY, hidden=True,
+                     help="Deprecated spelling of --devices."),
+    ])
+
+
+def take_deprecated_gpus(options: dict[str, Any]) -> None:
+    """Move a deprecated ``--gpus N`` into ``options["devices"]``, saying so on stderr."""
+    old = options.pop("gpus_deprecated", None)
+    if old is None:
+        return
+    from carbonllm.errors import InputError
+
+    if options.get("devices") is not None:
+        raise InputError("give --devices N once (--gpus N is its deprecated spelling)")
+    click.echo("carbonllm: note: --gpus N is deprecated (it will be removed in 0.3); use --devices N "
+               "(--gpu names the chips)", err=True)
+    options["devices"] = old

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 from carbonllm.errors import InputError
-from carbonllm.estimator.resolve import Number, check_power_w, estimate, fraction
+from carbonllm.estimator.resolve import Number, check_power_w, devices_from_deprecated_gpus, estimate, fraction
 from carbonllm.tables.hardware import Accelerator
 from carbonllm.tables.loader import find_accelerator, find_zone
 
@@ -89,6 +89,16 @@ class Comparison(BaseModel):
         frame.attrs["workload"] = self.workload
         frame.attrs["skipped"] = [s.model_dump() for s in self.skipped]
         return frame
+
+
+def _one_of(value: Any, plural: Any, name: str, plural_name: str) -> Any:
+    """The names given as ``name=`` or ``plural_name=`` (both spellings mean the same); not both."""
+    if value is not None and plural is not None:
+        raise InputError(f"give the names once, as {name}= (or {plural_name}=), not both")
+    if value is None and plural is None:
+        raise InputError(f"give at least one name as {name}=, e.g. {name}=\"A100,H100\"" if name == "gpu"
+                         else f"give at least one name as {name}=, e.g. {name}=\"FR,US\"")
+    return value if value is not None else plural
 
 
 def _names(values: Sequence[str] | str, what: str) -> list[str]:
@@ -195,8 +205,10 @@ def _workload_text(workload: dict[str, Any]) -> str:
 
 def compare(
     *,
-    gpus: Sequence[str] | str,
-    regions: Sequence[str] | str,
+    gpu: Sequence[str] | str | None = None,
+    region: Sequence[str] | str | None = None,
+    gpus: Sequence[str] | str | Number | None = None,
+    regions: Sequence[str] | str | None = None,
     params: Number | None = None,
     tokens: Number | None = None,
     active_params: Number | None = None,
@@ -210,9 +222,11 @@ def compare(
 ) -> Comparison:
     """Estimate one workload on each of ``gpus`` in each of ``regions``; rows sorted by CO2e.
 
-    ``gpus`` and ``regions`` are lists of names, or comma-separated strings
-    (``"A100,H100"``, ``"FR,US,aws:us-east-1"``). ``devices`` is the number of devices, for
-    wall-clock hours. ``dtype`` and ``pue`` are shared assumptions (each replaces the default for
+    ``gpu`` (or ``gpus``) and ``region`` (or ``regions``) are lists of names, or comma-separated
+    strings (``"A100,H100"``, ``"FR,US,aws:us-east-1"``): the same words as in
+    :func:`~carbonllm.estimator.resolve.estimate`, where ``gpu`` names the chip. ``devices`` is
+    the number of devices, for wall-clock hours (``gpus=N`` with a number is its deprecated
+    spelling, as in ``estimate``). ``dtype`` and ``pue`` are shared assumptions (each replaces the default for
     every pair). ``mfu`` and ``power_w`` are per accelerator: ``{"TPUv5p": 300}`` or
     ``"TPUv5p=300,H100=650"`` set the chips they name; a bare number sets ``power_w`` only for the
     chips the hardware table has no power figure for (TDP defaults stay for the others; with a
@@ -222,8 +236,10 @@ def compare(
     ``power_given``). Other keywords (``model=...``) are
     passed to :func:`carbonllm.estimator.resolve.estimate` where it accepts them.
     """
-    gpu_names = _names(gpus, "accelerator (--gpu)")
-    region_names = _names(regions, "region (--region)")
+    if gpus is not None and not isinstance(gpus, (str, list, tuple)):  # an old count: compare(gpus=256)
+        devices, gpus = devices_from_deprecated_gpus(devices, gpus), None
+    gpu_names = _names(_one_of(gpu, gpus, "gpu", "gpus"), "accelerator (--gpu)")
+    region_names = _names(_one_of(region, regions, "region", "regions"), "region (--region)")
     for key in workload_extra:
         if not estimate_accepts(key):
             raise InputError(f"this carbonllm's estimate does not take {key!r}")
@@ -248,7 +264,7 @@ def compare(
         chip_power = power_named.get(acc.name, power_bare if bare_applies else None)
         for zone in zones.values():
             try:
-                result = estimate(gpu=acc.name, region=zone.zone, gpus=devices, dtype=dtype, mfu=chip_mfu,
+                result = estimate(gpu=acc.name, region=zone.zone, devices=devices, dtype=dtype, mfu=chip_mfu,
                                   power_w=chip_power, pue=pue, **workload)
             except InputError as e:
                 reason = str(e).replace("give --power-w WATTS", f"give --power-w '{acc.name}=WATTS'")

@@ -9,6 +9,7 @@ subclass whose message is the one line the CLI prints.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -62,10 +63,10 @@ def _fraction(value: Number | None, what: str) -> float | None:
 def _devices(value: Number | None) -> int | None:
     if value is None:
         return None
-    number = parse_quantity(value, "--gpus")
+    number = parse_quantity(value, "--devices")
     if number < 1 or not float(number).is_integer():
-        raise InputError(f"--gpus must be a whole number of devices >= 1, got {number:g}")
-    check_plausible(number, MAX_DEVICES, "--gpus", "give the number of devices the run uses")
+        raise InputError(f"--devices must be a whole number of devices >= 1, got {number:g}")
+    check_plausible(number, MAX_DEVICES, "--devices", "give the number of devices the run uses")
     return int(number)
 
 
@@ -98,6 +99,26 @@ def check_argument_types(*, gpu: object = None, region: object = None, dtype: ob
         raise InputError(f"embodied must be True or False, not {embodied!r:.40}")
 
 
+#: The one vocabulary of estimate, compare and plan (and their CLI flags): ``gpu`` (``gpus`` in
+#: compare) names chips, ``region`` (``regions``) names grid zones, ``devices`` counts devices.
+GPUS_AS_COUNT_DEPRECATED = (
+    "gpus=N as a number of devices is deprecated and will be removed in carbonllm 0.3; use devices=N "
+    "(gpu/gpus name the chips)"
+)
+
+
+def devices_from_deprecated_gpus(devices: Number | None, gpus: object) -> Number | None:
+    """``devices``, or the count an old call gave as ``gpus=N`` (with a ``DeprecationWarning``)."""
+    if gpus is None:
+        return devices
+    warnings.warn(GPUS_AS_COUNT_DEPRECATED, DeprecationWarning, stacklevel=3)
+    if devices is not None:
+        raise InputError("give the number of devices once, as devices=N (gpus=N is its old spelling)")
+    if isinstance(gpus, bool) or not isinstance(gpus, (int, float, str)):
+        raise InputError(f"devices must be a number, not {type(gpus).__name__}")
+    return gpus
+
+
 def _check_conflicts(given: Mapping[str, object], *pairs: tuple[str, str]) -> None:
     for a, b in pairs:
         if given.get(a) is not None and given.get(b) is not None:
@@ -114,7 +135,7 @@ def resolve_flops(
     n = active_params if active_params is not None else params
     if tokens is None or n is None:
         raise InputError(
-            "give --params and --tokens (or --flops), or --gpu-hours, or --hours with --gpus"
+            "give --params and --tokens (or --flops), or --gpu-hours, or --hours with --devices"
         )
     if params is not None and active_params is not None and active_params > params:
         raise InputError(
@@ -208,7 +229,7 @@ def estimate(
     active_params: Number | None = None,
     flops: Number | None = None,
     gpu: str | None = None,
-    gpus: Number | None = None,
+    devices: Number | None = None,
     dtype: str | None = None,
     mfu: Number | None = None,
     power_w: Number | None = None,
@@ -222,16 +243,20 @@ def estimate(
     config: str | None = None,
     seq_len: Number | None = None,
     flop_method: str | None = None,
+    gpus: Number | None = None,
 ) -> Estimate:
     """Estimate FLOPs, device-hours, energy and CO2e of a training run.
 
     Compute mode: ``params`` (or ``active_params``) and ``tokens``, or ``flops``; time mode:
-    ``gpu_hours``, or ``hours`` with ``gpus``. Numbers may be strings such as ``"175B"``.
+    ``gpu_hours``, or ``hours`` with ``devices``. ``gpu`` names the chip and ``devices`` counts
+    them (``gpus=N`` is the deprecated spelling of ``devices=N``). Numbers may be strings such
+    as ``"175B"``.
     With ``model`` (a preset name) or ``config`` (a Hugging Face config.json path) and ``tokens``,
     the FLOPs come from the architecture: ``flop_method`` ``"detailed"`` (default; per-layer count
     at ``seq_len``) or ``"6nd"`` (6 × its active parameters × tokens).
     Raises :class:`~carbonllm.errors.InputError` (or a subclass) on bad input.
     """
+    devices = devices_from_deprecated_gpus(devices, gpus)
     check_argument_types(gpu=gpu, region=region, dtype=dtype, model=model, config=config,
                          flop_method=flop_method, embodied=embodied)
     given = dict(params=params, tokens=tokens, active_params=active_params, flops=flops,
@@ -257,7 +282,7 @@ def estimate(
     flops_n = _positive(flops, "--flops")
     gpu_hours_n = _positive(gpu_hours, "--gpu-hours")
     hours_n = _positive(hours, "--hours")
-    devices = _devices(gpus)
+    device_count = _devices(devices)
     mfu_n = _fraction(mfu, "--mfu")
     power_n = None if power_w is None else check_power_w(power_w)
     pue_n = None if pue is None else parse_quantity(pue, "--pue")
@@ -272,10 +297,10 @@ def estimate(
     acc = find_accelerator(DEFAULT_GPU if gpu is None else gpu)
 
     time_mode = gpu_hours_n is not None or hours_n is not None
-    if hours_n is not None and devices is None:
-        raise InputError("--hours needs --gpus N (device-hours = hours x devices)")
-    if hours_n is not None and devices is not None:
-        gpu_hours_n = hours_n * devices
+    if hours_n is not None and device_count is None:
+        raise InputError("--hours needs --devices N (device-hours = hours x devices)")
+    if hours_n is not None and device_count is not None:
+        gpu_hours_n = hours_n * device_count
 
     peak = mfu_span = chosen_dtype = method = None
     if not time_mode:
@@ -341,7 +366,7 @@ def estimate(
     spec = RunSpec(
         flops=None if time_mode else flops_n,
         device_hours=gpu_hours_n if time_mode else None,
-        devices=devices,
+        devices=device_count,
         peak_tflops=peak,
         mfu=mfu_span,
         power_w=power,
@@ -356,7 +381,7 @@ def estimate(
         raise InputError("the inputs overflow a floating-point number; check their magnitudes")
     return Estimate(
         **calc.model_dump(exclude={"wall_clock_hours"}),
-        devices=devices,
+        devices=device_count,
         wall_clock_hours=hours_n if hours_n is not None else calc.wall_clock_hours,
         intensity_g_per_kwh=intensity_value,
         intensity_g_per_kwh_low=intensity_low,

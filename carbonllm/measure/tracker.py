@@ -422,7 +422,7 @@ class Tracker:
         if not self._estimate_tried:
             self._estimate_tried = True
             try:
-                est = estimate(params=cfg.params, tokens=total_tokens / cfg.nodes, gpu=acc.name, gpus=gpu_count,
+                est = estimate(params=cfg.params, tokens=total_tokens / cfg.nodes, gpu=acc.name, devices=gpu_count,
                                dtype=cfg.dtype, pue=cfg.pue, intensity=cfg.intensity_g_per_kwh)
             except CarbonLLMError as e:
                 self._projection_notes = [*self._projection_notes, f"projection: no FLOP-model estimate ({e})"]

@@ -223,3 +223,45 @@ def test_compare_cli_bad_per_chip_value_is_one_line(run_cli):
                   "--power-w", "H100=300")
     assert out.exit_code == 2 and len(out.stderr.strip().splitlines()) == 1
     assert "--power-w names H100" in out.stderr
+
+
+# --- one vocabulary: gpu/gpus name chips, region/regions name zones, devices counts (issue 9) ----
+
+
+def test_estimate_compare_and_plan_share_one_vocabulary():
+    import carbonllm
+
+    est = carbonllm.estimate(params="7B", tokens="2T", gpu="A100", region="FR", devices=64)
+    row = {r.gpu: r for r in compare(gpu="A100", region="FR", params="7B", tokens="2T", devices=64).rows}
+    same = row["A100 SXM4 80GB"]
+    assert same.co2e_kg == pytest.approx(est.co2e_kg) and same.devices == est.devices == 64
+    assert compare(gpus=["A100"], regions=["FR"], params="7B", tokens="2T").rows[0].region == "FRA"
+    plan = carbonllm.plan_budget(flops=1e23, gpu="A100", region="FR")
+    assert plan.rates.gpu == "A100 SXM4 80GB"
+
+
+def test_old_spellings_of_the_device_count_warn_and_still_work():
+    import carbonllm
+
+    with pytest.warns(DeprecationWarning, match="use devices=N"):
+        old = carbonllm.estimate(params="7B", tokens="2T", gpu="A100", region="FR", gpus=64)
+    assert old.devices == 64 and old.wall_clock_hours == pytest.approx(old.device_hours / 64)
+    # compare(gpu="A100", gpus=256) used to raise TypeError
+    with pytest.warns(DeprecationWarning, match="use devices=N"):
+        rows = compare(gpu="A100", gpus=256, region="FR", params="7B", tokens="2T").rows
+    assert rows[0].devices == 256
+    with pytest.warns(DeprecationWarning), pytest.raises(InputError, match="give the number of devices once"):
+        carbonllm.estimate(params="7B", tokens="2T", gpus=8, devices=8)
+    with pytest.raises(InputError, match="not both"):
+        compare(gpu="A100", gpus="H100", region="FR", params="7B", tokens="2T")
+
+
+def test_cli_gpus_count_is_a_deprecated_spelling_of_devices(run_cli):
+    new = run_cli("estimate", "--params", "7B", "--tokens", "2T", "--devices", "64", "--format", "json")
+    old = run_cli("estimate", "--params", "7B", "--tokens", "2T", "--gpus", "64", "--format", "json")
+    assert new.exit_code == old.exit_code == 0
+    assert json.loads(new.stdout) == json.loads(old.stdout)
+    assert "--gpus N is deprecated" in old.stderr and "--devices" in old.stderr
+    assert "deprecated" not in new.stderr
+    both = run_cli("estimate", "--params", "7B", "--tokens", "2T", "--devices", "64", "--gpus", "64")
+    assert both.exit_code == 2 and "give --devices N once" in both.stderr

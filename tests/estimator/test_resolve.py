@@ -66,9 +66,9 @@ def test_mixture_of_experts_uses_active_params():
 
 
 def test_wall_clock_and_time_mode_hours():
-    r = carbonllm.estimate(params=7e9, tokens=1e12, gpu="H100", gpus=64, intensity=100)
+    r = carbonllm.estimate(params=7e9, tokens=1e12, gpu="H100", devices=64, intensity=100)
     assert r.wall_clock_hours == pytest.approx(r.device_hours / 64)
-    t = carbonllm.estimate(hours=24, gpus=8, gpu="H100", intensity=100, pue=1)
+    t = carbonllm.estimate(hours=24, devices=8, gpu="H100", intensity=100, pue=1)
     assert t.device_hours == 192 and t.wall_clock_hours == 24
     assert t.energy_kwh == pytest.approx(192 * 0.7)
 
@@ -99,10 +99,10 @@ def test_region_lookup_sets_intensity():
         (dict(gpu_hours=10, tokens=1e9), "--gpu-hours and --tokens cannot be used together"),
         (dict(params=7e9, tokens=1e9, region="FR", intensity=50), "--region and --intensity"),
         (dict(params=7e9, tokens=1e9, gpu="V100", dtype="bf16"), "V100 SXM2 32GB has no bf16"),
-        (dict(hours=10), "--hours needs --gpus"),
+        (dict(hours=10), "--hours needs --devices"),
         (dict(tokens=1e9), "give --params and --tokens"),
         (dict(gpu_hours=100, gpu="TPU v5p"), "give --power-w"),
-        (dict(params=7e9, tokens=1e9, gpus=2.5), "--gpus must be a whole number"),
+        (dict(params=7e9, tokens=1e9, devices=2.5), "--devices must be a whole number"),
         (dict(params=7e9, active_params=8e9, tokens=1e9), "cannot exceed --params"),
     ],
 )

@@ -39,7 +39,7 @@ def test_model_card_of_a_tracked_run_parses_and_carries_grams():
 
 def test_model_card_of_an_estimate_parses_and_carries_grams():
     # 1,000 A100-hours × 0.4 kW × PUE 1.1 = 440 kWh; × 100 g/kWh = 44,000 g
-    est = carbonllm.estimate(gpu_hours=1000, gpu="A100", power_w=400, pue=1.1, intensity=100, gpus=8)
+    est = carbonllm.estimate(gpu_hours=1000, gpu="A100", power_w=400, pue=1.1, intensity=100, devices=8)
     meta = yaml.safe_load(render_model_card(from_estimate(est.to_dict())))["co2_eq_emissions"]
     assert meta["emissions"] == pytest.approx(44_000)
     assert meta["training_type"] == "pre-training"
