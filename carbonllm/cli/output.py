@@ -40,14 +40,18 @@ QUANTITY = QuantityType()
 PIPE_WIDTH = 10_000
 
 
-def table_console() -> Any:
-    """A rich Console for tables: the terminal's width on a terminal; when piped, a width no
-    table reaches, so every value, zone id and name prints whole on one line."""
+def table_console(stderr: bool = False) -> Any:
+    """A rich Console for tables: the terminal's width on a terminal (or ``COLUMNS`` when set);
+    piped or redirected, a width no table reaches, so every value, zone id and name prints whole
+    on one line instead of being cut with "…" or wrapped mid-word."""
+    import os
+
     from rich.console import Console
 
-    if sys.stdout.isatty():
-        return Console()
-    return Console(width=PIPE_WIDTH, soft_wrap=True)
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty() or os.environ.get("COLUMNS"):
+        return Console(stderr=stderr)
+    return Console(stderr=stderr, width=PIPE_WIDTH, soft_wrap=True)
 
 
 def echo_json(data: Any) -> None:

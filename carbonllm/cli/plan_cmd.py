@@ -16,6 +16,7 @@ from carbonllm.cli.output import (
     grouped,
     settings_from_environment,
     si,
+    table_console,
 )
 from carbonllm.estimator.planner import Plan, PlanPoint, plan_budget
 
@@ -26,11 +27,10 @@ def _point(p: PlanPoint) -> dict[str, Any]:
 
 def render_table(result: Plan) -> None:
     """The optimum, the table around it and the assumptions, with rich."""
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    console = Console()
+    console = table_console()
     o, r = result.optimal, result.rates
     unit = {"flops": "FLOPs", "gpu_hours": "device-hours", "kwh": "kWh", "co2e_kg": "kgCO2e"}[result.budget_kind]
     top = Table(title=f"compute-optimal plan for {result.budget:.4g} {unit}", show_header=False)

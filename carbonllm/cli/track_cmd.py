@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from carbonllm.cli.output import QUANTITY, echo_json, si
+from carbonllm.cli.output import QUANTITY, echo_json, si, table_console
 from carbonllm.errors import InputError
 from carbonllm.units import J_PER_KWH, co2e_kg_from
 
@@ -103,10 +103,9 @@ class Display:
 
 def render_table(summary: RunSummary, where: str | None = None) -> None:
     """The summary as rich tables on stderr."""
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(stderr=True)
+    console = table_console(stderr=True)
     head = Table(title="carbonllm track", show_header=True, header_style="bold")
     head.add_column("quantity")
     head.add_column("value", justify="right")

@@ -407,6 +407,10 @@ def estimate(
             intensity_year=year,
             intensity_source=intensity_source,
             intensity_spread_source=spread_source,
+            defaults=tuple(name for name, was_given in (
+                ("gpu", gpu is not None), ("mfu", mfu_span is None or mfu_n is not None),
+                ("power_w", power_n is not None), ("pue", pue_n is not None),
+                ("region", region is not None or intensity_n is not None)) if not was_given),
             flop_method=method,
             embodied_source=embodied_spec.source if embodied_spec else None,
         ),

@@ -39,6 +39,8 @@ class Assumptions(BaseModel):
     flop_method: str | None
     embodied_source: str | None
     intensity_spread_source: str | None = None  # why the intensity has a low-high (None: given)
+    # which assumptions were defaults rather than given: any of "gpu", "mfu", "power_w", "pue", "region"
+    defaults: tuple[str, ...] = ()
 
 
 class Estimate(BaseModel):

@@ -152,7 +152,11 @@ def test_estimate_table_shows_the_method(run_cli, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
     result = run_cli("estimate", "--model", "gpt2", "--tokens", "10B")
     assert result.exit_code == 0, result.stderr
-    assert "[detailed (gpt2-small, seq 1024, no causal halving)]" in result.stdout
+    # the table names the method and length; the full label is a source footnote (issue 9: the
+    # first estimate fits one screen)
+    assert "[detailed]" in result.stdout and "detailed, seq 1024" in result.stdout
+    full = run_cli("estimate", "--model", "gpt2", "--tokens", "10B", "--sources")
+    assert "FLOP count: detailed (gpt2-small, seq 1024, no causal halving)" in full.stdout
 
 
 # --- speed: the flops and plan paths import no heavy dependency --------------------------------
