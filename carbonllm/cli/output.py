@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 from collections.abc import Iterable, Mapping
@@ -43,15 +44,41 @@ PIPE_WIDTH = 10_000
 def table_console(stderr: bool = False) -> Any:
     """A rich Console for tables: the terminal's width on a terminal (or ``COLUMNS`` when set);
     piped or redirected, a width no table reaches, so every value, zone id and name prints whole
-    on one line instead of being cut with "…" or wrapped mid-word."""
+    on one line instead of being cut with "…" or wrapped mid-word. On a terminal too narrow for
+    a table, that table prints at the width it needs (the terminal wraps the lines) rather than
+    with cut cells."""
     import os
 
     from rich.console import Console
 
+    class WholeTableConsole(Console):
+        def print(self, *objects: Any, **kwargs: Any) -> None:
+            from rich.measure import Measurement
+            from rich.table import Table
+
+            for item in objects:
+                if isinstance(item, Table) and _cuts(self, item):
+                    need = Measurement.get(self, self.options.update_width(PIPE_WIDTH), item).maximum
+                    wide = Console(file=self.file, width=need,
+                                   force_terminal=self.is_terminal, no_color=self.no_color)
+                    wide.print(item, **kwargs)
+                else:
+                    super().print(item, **kwargs)
+
     stream = sys.stderr if stderr else sys.stdout
     if stream.isatty() or os.environ.get("COLUMNS"):
-        return Console(stderr=stderr)
-    return Console(stderr=stderr, width=PIPE_WIDTH, soft_wrap=True)
+        return WholeTableConsole(stderr=stderr)
+    return WholeTableConsole(stderr=stderr, width=PIPE_WIDTH, soft_wrap=True)
+
+
+def _cuts(console: Any, table: Any) -> bool:
+    """Whether rich would cut a cell of ``table`` ("…") at ``console``'s width."""
+    from rich.console import Console
+
+    probe = Console(width=console.width, file=io.StringIO(), color_system=None)
+    probe.print(table)
+    rendered = probe.file.getvalue()  # type: ignore[attr-defined]
+    return "…" in rendered and not any("…" in str(cell) for column in table.columns for cell in column.cells)
 
 
 def echo_json(data: Any) -> None:

@@ -70,3 +70,20 @@ def test_piped_regions_print_every_zone_id_whole_on_one_line(run_cli, piped):
     lines = out.stdout.splitlines()
     for zone in (z for z in grid_table() if z.kind == "cloud"):
         assert any(f" {zone.zone} " in line for line in lines), zone.zone
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["compare", "--params", "7b", "--tokens", "2T", "--gpu", "A100,H100,TPUv5p", "--region",
+         "FR,aws:us-east-1,azure:westeurope", "--power-w", "TPUv5p=300", "--devices", "64"],
+        ["plan", "--gpu-hours", "1e6"],
+        ["regions", "--kind", "cloud"],
+    ],
+)
+def test_a_table_too_wide_for_80_columns_prints_whole_rather_than_cut(run_cli, terminal_80, argv):
+    out = run_cli(*argv)
+    assert out.exit_code == 0, out.stderr
+    assert "…" not in out.stdout
+    if argv[0] == "compare":
+        assert sum(" azure:westeurope " in line for line in out.stdout.splitlines()) == 3
