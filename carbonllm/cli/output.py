@@ -12,7 +12,9 @@ from typing import Any
 import click
 
 from carbonllm.errors import InputError
-from carbonllm.quantities import parse_quantity
+from carbonllm.quantities import count_text, parse_quantity
+
+__all__ = ["count_text"]  # re-exported: the one formatter lives in carbonllm.quantities
 
 FORMATS = ("table", "json", "csv")
 
@@ -110,16 +112,6 @@ def si(value: float | None, unit: str = "", digits: int = 3) -> str:
         if magnitude >= factor:
             return f"{value / factor:.{digits}g} {prefix}{unit}".strip()
     return f"{value:.{digits}g} {unit}".strip()
-
-
-def count_text(value: float | None, digits: int = 3) -> str:
-    """A count as people write model sizes and token counts: ``69.3B``, ``1.39T``, ``124M``."""
-    if value is None:
-        return "-"
-    for factor, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= factor:
-            return f"{value / factor:.{digits}g}{suffix}"
-    return f"{value:.{digits}g}"
 
 
 def grouped(value: float | None, decimals: int = 0) -> str:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from carbonllm._version import __version__
 from carbonllm.errors import InputError
+from carbonllm.quantities import sig, span_text
 from carbonllm.units import G_PER_KG, SECONDS_PER_HOUR
 
 TRAINING_TYPES = ("pre-training", "fine-tuning")
@@ -116,12 +117,7 @@ def _required(data: Mapping[str, Any], key: str, what: str) -> float:
 
 
 def _span_text(value: float | None, low: float | None, high: float | None, unit: str = "") -> str:
-    if value is None:
-        return "-"
-    text = f"{value:g}{unit}"
-    if low is not None and high is not None and low != high:
-        text += f" ({low:g}-{high:g}{unit})"
-    return text
+    return "-" if value is None else span_text(value, low, high, unit)
 
 
 def from_estimate(data: Mapping[str, Any]) -> ReportData:
@@ -139,7 +135,7 @@ def from_estimate(data: Mapping[str, Any]) -> ReportData:
         flops = _float(data.get("flops"), "flops")
         assumed.append(f"{flops:.3g} training FLOPs ({a['flop_method']})" if flops else str(a["flop_method"]))
     if a.get("peak_tflops") is not None:
-        assumed.append(f"{a.get('dtype')} peak {a['peak_tflops']:g} TFLOP/s dense")
+        assumed.append(f"{a.get('dtype')} peak {sig(a['peak_tflops'], 4, trim=True)} TFLOP/s dense")
     if a.get("mfu") is not None:
         assumed.append(f"MFU {_span_text(a['mfu'], a.get('mfu_low'), a.get('mfu_high'))}")
         sources.append(f"MFU: {a.get('mfu_source')}")
