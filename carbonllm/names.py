@@ -42,6 +42,26 @@ def require_path(value: object, what: str = "path") -> Path:
     return Path(value)
 
 
+#: Common names and codes of countries that are not their ISO 3166 code or short name, so that
+#: ``--region UK`` means Great Britain (ISO code GB) rather than the nearest match, Ukraine (UKR).
+#: Keys are normalised (see :func:`normalize`); values are ISO 3166-1 alpha-3 codes.
+COMMON_COUNTRY_NAMES: dict[str, str] = {
+    "uk": "GBR", "britain": "GBR", "greatbritain": "GBR", "england": "GBR", "scotland": "GBR", "wales": "GBR",
+    "usa": "USA", "us": "USA", "america": "USA", "unitedstatesofamerica": "USA", "theus": "USA",
+    "holland": "NLD", "thenetherlands": "NLD",
+    "korea": "KOR", "southkorea": "KOR", "republicofkorea": "KOR", "northkorea": "PRK",
+    "russia": "RUS", "czechia": "CZE", "czechrepublic": "CZE", "turkey": "TUR", "turkiye": "TUR",
+    "uae": "ARE", "emirates": "ARE", "ivorycoast": "CIV", "burma": "MMR", "persia": "IRN",
+    "vietnam": "VNM", "laos": "LAO", "syria": "SYR", "taiwan": "TWN", "macedonia": "MKD",
+    "swaziland": "SWZ", "capeverde": "CPV", "easttimor": "TLS", "drc": "COD", "congokinshasa": "COD",
+}
+
+
+def common_country_code(name: str) -> str | None:
+    """The ISO alpha-3 code a common name or code stands for (``UK`` -> ``GBR``), or None."""
+    return COMMON_COUNTRY_NAMES.get(normalize(name))
+
+
 def normalize(name: str) -> str:
     """The matching key of a name: lower case, without spaces, ``-``, ``_``, ``.``, ``/``, brackets.
 

@@ -7,6 +7,7 @@ import io
 import json
 import sys
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import click
@@ -150,3 +151,28 @@ def settings_from_environment(region: str | None, intensity: Any, pue: Any) -> t
             where = names["pue"] if label == "environment" else label
             click.echo(f"carbonllm: note: PUE {pue} from {where}", err=True)
     return region, intensity, pue
+
+
+def run_directory(path: str | Path, flag: str = "INPUT") -> Path:
+    """``path``, or the one run directory one level below it.
+
+    A tracked run sits in a timestamped folder under the directory users remember
+    (``<hf-output>/carbonllm/<timestamp>-<id>``). When ``path`` is a directory holding no
+    ``*.summary.json`` but exactly one sub-directory that does, that one is used and named on
+    stderr; several are listed (newest first) so the user can pick. Anything else is returned
+    unchanged for the reader to judge.
+    """
+    from carbonllm.errors import InputError
+
+    base = Path(path)
+    if not base.is_dir() or any(base.glob("*.summary.json")):
+        return base
+    runs = sorted((d for d in base.iterdir() if d.is_dir() and any(d.glob("*.summary.json"))),
+                  key=lambda d: d.name, reverse=True)
+    if len(runs) == 1:
+        click.echo(f"carbonllm: note: {base} holds no run itself; using the run one level down, {runs[0]}", err=True)
+        return runs[0]
+    if runs:
+        shown = ", ".join(str(r) for r in runs[:5]) + (f" and {len(runs) - 5} more" if len(runs) > 5 else "")
+        raise InputError(f"{base} holds {len(runs)} runs one level down; give one of them as {flag}: {shown}")
+    return base

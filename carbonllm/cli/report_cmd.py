@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from carbonllm.cli.output import echo_csv, echo_json
+from carbonllm.cli.output import echo_csv, echo_json, run_directory
 from carbonllm.report.data import TRAINING_TYPES, ReportData
 from carbonllm.report.statement import render_latex, render_markdown, render_model_card
 
@@ -48,7 +48,9 @@ def report(input_path: str, fmt: str, training_type: str, plot: str | None) -> N
     carbonllm report carbonllm-runs/RUN_ID --format latex
     carbonllm report emissions.csv --format json
 
-    What could not be read (a truncated node file, a corrupt line) is skipped and named on stderr.
+    A directory that holds one run one level down (a Trainer's output/carbonllm) is taken as that
+    run, and said so; one holding several lists them. What could not be read (a truncated node
+    file, a corrupt line) is skipped and named on stderr.
     """
     from carbonllm.report.inputs import load_report
 
@@ -56,7 +58,7 @@ def report(input_path: str, fmt: str, training_type: str, plot: str | None) -> N
         from carbonllm.report.plots import check_plot_path
 
         check_plot_path(plot)
-    loaded = load_report(input_path)
+    loaded = load_report(run_directory(input_path))
     for warning in loaded.warnings:
         click.echo(f"carbonllm: warning: {warning}", err=True)
     if plot:

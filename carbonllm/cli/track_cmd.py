@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from carbonllm.cli.output import QUANTITY, echo_json, si, table_console
+from carbonllm.cli.output import QUANTITY, echo_json, run_directory, si, table_console
 from carbonllm.errors import InputError
 from carbonllm.units import J_PER_KWH, co2e_kg_from
 
@@ -326,7 +326,7 @@ def track(fmt: str, pid: int | None, merge_dir: Path | None, command: tuple[str,
     if merge_dir is not None:
         from carbonllm.measure.runfiles import merge_runs
 
-        emit(merge_runs(merge_dir), fmt)
+        emit(merge_runs(run_directory(merge_dir, "--merge DIR")), fmt)
         return 0
 
     with Signals() as signals:  # first: a signal during start-up must not skip the summary

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from carbonllm.errors import DataTableError, UnknownHardwareError, UnknownRegionError
-from carbonllm.names import nearest, normalize
+from carbonllm.names import common_country_code, nearest, normalize
 from carbonllm.tables.grid import GridZone
 from carbonllm.tables.hardware import DTYPES, Accelerator
 
@@ -227,6 +227,8 @@ def find_zone(name: str) -> GridZone:
     Raises ``UnknownRegionError`` with the nearest names when there is none.
     """
     found = _grid_index().get(normalize(name))
+    if found is None and (common := common_country_code(name)) is not None:  # UK -> GBR, Holland -> NLD
+        found = _grid_index().get(normalize(common))
     if found is None:
         names = [z.zone for z in grid_table()] + [z.name for z in grid_table()]
         raise UnknownRegionError(name, nearest(name, names))
