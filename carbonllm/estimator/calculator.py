@@ -15,11 +15,10 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from carbonllm.errors import InputError
 from carbonllm.estimator.defaults import Span
 from carbonllm.quantities import parse_quantity
+from carbonllm.records import Record, record
 from carbonllm.units import FLOP_PER_TFLOP, HOURS_PER_YEAR, SECONDS_PER_HOUR, W_PER_KW, co2e_kg_from
 
 
@@ -78,10 +77,9 @@ def embodied_co2e_kg(
     return device_hours * embodied_kg_per_device / used_hours_in_life
 
 
-class Embodied(BaseModel):
+@record
+class Embodied(Record):
     """How manufacturing emissions are amortised."""
-
-    model_config = ConfigDict(frozen=True)
 
     kg_per_device: float
     lifetime_years: float
@@ -89,13 +87,12 @@ class Embodied(BaseModel):
     source: str
 
 
-class RunSpec(BaseModel):
+@record
+class RunSpec(Record):
     """Everything the calculator needs, already resolved from names and defaults.
 
     Exactly one of ``flops`` (compute mode) or ``device_hours`` (time mode) is set.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     flops: float | None = None
     device_hours: float | None = None
@@ -112,10 +109,9 @@ class RunSpec(BaseModel):
     intensity_high_g_per_kwh: float | None = None
 
 
-class Calculation(BaseModel):
+@record
+class Calculation(Record):
     """The numbers the calculator produced, central values with their low–high range."""
-
-    model_config = ConfigDict(frozen=True)
 
     mode: Literal["compute", "time"]
     flops: float | None

@@ -8,26 +8,22 @@ what was assumed, never what was given. MFU defaults per hardware generation liv
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, model_validator
-
 from carbonllm.errors import InputError
+from carbonllm.records import Record, record
 
 
-class Span(BaseModel):
+@record
+class Span(Record):
     """A central value with the plausible low and high it is quoted with, and where it is from."""
-
-    model_config = ConfigDict(frozen=True)
 
     value: float
     low: float
     high: float
     source: str
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Span:
+    def check(self) -> None:
         if not self.low <= self.value <= self.high:
             raise InputError(f"span out of order: {self.low} <= {self.value} <= {self.high}")
-        return self
 
     @classmethod
     def given(cls, value: float, source: str = "given by the user") -> Span:

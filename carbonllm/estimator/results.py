@@ -7,15 +7,13 @@ Plain frozen models with units in every field name; ``Estimate.to_dict()`` is th
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
-
 from carbonllm._version import __version__
+from carbonllm.records import Record, record
 
 
-class Assumptions(BaseModel):
+@record
+class Assumptions(Record):
     """What an estimate assumed, with where each figure comes from. Printed with every result."""
-
-    model_config = ConfigDict(frozen=True)
 
     gpu: str
     dtype: str | None
@@ -43,10 +41,9 @@ class Assumptions(BaseModel):
     defaults: tuple[str, ...] = ()
 
 
-class Estimate(BaseModel):
+@record
+class Estimate(Record):
     """The result of an estimate. Units are in the field names; ``method`` says it is estimated."""
-
-    model_config = ConfigDict(frozen=True)
 
     method: str = "estimated"
     carbonllm_version: str = __version__

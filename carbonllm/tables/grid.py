@@ -8,13 +8,12 @@ is regenerated from codecarbon's shipped data by ``scripts/build_grid_intensity.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from carbonllm.records import Record, record
 
 
-class GridZone(BaseModel):
+@record
+class GridZone(Record):
     """A country, subregion or cloud region and the carbon intensity of its electricity."""
-
-    model_config = ConfigDict(frozen=True)
 
     zone: str
     aliases: tuple[str, ...] = ()

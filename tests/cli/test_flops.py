@@ -188,3 +188,12 @@ def test_table_path_imports_rich_but_not_pandas():
             "try:\n    main(['flops', '--model', 'llama-3.1-405b'])\nexcept SystemExit:\n    pass\n"
             "sys.exit(3 if any(m in sys.modules for m in ('pandas', 'codecarbon', 'pynvml')) else 0)\n")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).returncode == 0
+
+
+def test_the_json_estimate_path_imports_no_pydantic():
+    # issue 9: pydantic's import and schema building were most of the estimate's start-up
+    code = ("import sys\nfrom carbonllm.cli import main\n"
+            "try:\n    main(['estimate', '--params', '175e9', '--tokens', '300e9', '--format', 'json'])\n"
+            "except SystemExit:\n    pass\n"
+            "sys.exit(3 if 'pydantic' in sys.modules else 0)\n")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).returncode == 0
