@@ -37,9 +37,11 @@ def _codecarbon_csv(data: ReportData) -> str:
                    "paper or README; json/csv: for pipelines; codecarbon-csv: codecarbon's emissions.csv layout.")
 @click.option("--training-type", type=click.Choice(TRAINING_TYPES), default="pre-training", show_default=True,
               help="For --format model-card.")
+@click.option("--embodied", is_flag=True, help="Add the devices' embodied (manufacturing) emissions for the "
+              "device-hours, as 'carbonllm estimate --embodied' does.")
 @click.option("--plot", type=click.Path(dir_okay=False),
               help="Also draw the power timeline of a tracked run per device to this PNG (needs the plot extra).")
-def report(input_path: str, fmt: str, training_type: str, plot: str | None) -> None:
+def report(input_path: str, fmt: str, training_type: str, embodied: bool, plot: str | None) -> None:
     """Write a report for INPUT: an estimate (JSON from 'carbonllm estimate --format json'), a tracked
     run (its directory or a *.summary.json), or a codecarbon emissions.csv.
 
@@ -64,6 +66,10 @@ def report(input_path: str, fmt: str, training_type: str, plot: str | None) -> N
     if plot:
         _plot(loaded.samples_paths, plot)
     data = loaded.data
+    if embodied:
+        from carbonllm.report.data import with_embodied
+
+        data = with_embodied(data)
     if fmt == "model-card":
         click.echo(render_model_card(data, training_type), nl=False)
     elif fmt == "markdown":

@@ -60,3 +60,19 @@ def test_a_mistyped_subcommand_gets_the_nearest(run_cli):
 
 def test_plot_install_hint_works_from_a_checkout_and_an_install():
     assert "pip install 'carbonllm[plot]'" in INSTALL_HINT and "pip install '.[plot]'" in INSTALL_HINT
+
+
+def test_report_embodied_charges_the_measured_device_hours(run_cli, tmp_path):
+    _write_run(tmp_path / "run")
+    plain = json.loads(run_cli("report", str(tmp_path / "run"), "--format", "json").stdout)
+    out = run_cli("report", str(tmp_path / "run"), "--format", "json", "--embodied")
+    assert out.exit_code == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert plain["embodied_co2e_kg"] is None
+    # helpers.run_summary: 2 GPUs for 1 h = 2 GPU-hours; Luccioni et al. 2022 §4.3: (150 + 2500/8) kg
+    # per GPU over 6 years x 8760 h x 0.85 = 44,676 h -> 2 x 462.5 / 44,676 = 0.0207 kg
+    assert data["device_hours"] == pytest.approx(2.0)
+    assert data["embodied_co2e_kg"] == pytest.approx(2 * 462.5 / (6 * 8760 * 0.85))
+    assert data["co2e_kg"] == pytest.approx(plain["co2e_kg"])  # operational unchanged
+    text = run_cli("report", str(tmp_path / "run"), "--embodied").stdout
+    assert "embodied" in text and "embodied (manufacturing) emissions of the hardware" not in text
