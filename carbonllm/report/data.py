@@ -106,6 +106,9 @@ def _float(value: Any, what: str) -> float | None:
         raise InputError(f"{what} is not a number: {value!r}") from None
     if not math.isfinite(number):
         raise InputError(f"{what} is not a finite number: {value!r}")
+    if number < 0:  # every figure read here is an energy, a mass, a time, a rate or a ratio
+        raise InputError(f"{what} is {number:g}, below the limit of 0 (it cannot be negative); "
+                         f"the file is damaged: write it again with carbonllm")
     return number
 
 

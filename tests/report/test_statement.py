@@ -218,3 +218,11 @@ def test_paper_text_rounds_to_three_figures(run_cli, tmp_path):
     assert "MFU 0.399 (0.27-0.55)" in text and "0.398949" not in text
     short = render_markdown(_hostile_report())
     assert "Wall-clock:** 16.2 s" in short
+
+
+@pytest.mark.parametrize("bad", [-5.0, float("nan"), float("inf"), "abc"])
+def test_an_impossible_number_inside_an_estimate_file_is_an_input_error(bad):
+    data = carbonllm.estimate(params="7B", tokens="2T").to_dict()
+    data["energy_kwh"] = bad
+    with pytest.raises(InputError, match="energy_kwh"):
+        from_estimate(data)
