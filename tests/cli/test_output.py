@@ -87,3 +87,29 @@ def test_a_table_too_wide_for_80_columns_prints_whole_rather_than_cut(run_cli, t
     assert "…" not in out.stdout
     if argv[0] == "compare":
         assert sum(" azure:westeurope " in line for line in out.stdout.splitlines()) == 3
+
+
+def test_track_summary_piped_cuts_no_method_name(tmp_path):
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    rapl = tmp_path / "rapl" / "intel-rapl:0"  # RAPL faked at its sysfs files, as in tests/cli/test_track.py
+    rapl.mkdir(parents=True)
+    (rapl / "name").write_text("package-0\n")
+    (rapl / "energy_uj").write_text("1000000\n")
+    (rapl / "max_energy_range_uj").write_text("262143328850\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CARBONLLM_", "LOCAL_RANK", "SLURM_", "COLUMNS"))}
+    env.update(CARBONLLM_RAPL_ROOT=str(tmp_path / "rapl"), HOME=str(tmp_path / "home"))
+    exe = shutil.which("carbonllm") or str(Path(sys.executable).parent / "carbonllm")
+    done = subprocess.run([exe, "track", "--intensity", "300", "--interval", "0.05", "--output", str(tmp_path / "o"),
+                           "--", sys.executable, "-c", "import time; time.sleep(0.3)"],
+                          env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "…" not in done.stderr
+    lines = done.stderr.splitlines()
+    # each device row holds its name and method whole, on one line (they were split at 80 columns)
+    assert any(line.startswith("│ ram ") and "(codecarbon 3.x model)" in line and "ram-model" in line
+               for line in lines), done.stderr
