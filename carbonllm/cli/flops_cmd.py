@@ -157,7 +157,7 @@ def flops(model: str | None, config: str | None, list_presets: bool, seq_len: fl
             raise InputError("--list cannot be used with --model or --config")
         _list_presets(fmt)
         return
-    from carbonllm.estimator.resolve import CONFIG_DEFAULT_SEQ_LEN, resolve_architecture
+    from carbonllm.estimator.resolve import config_seq_len, resolve_architecture
 
     if model is not None and config is not None:
         raise InputError("--model and --config cannot be used together; give one of them")
@@ -168,7 +168,7 @@ def flops(model: str | None, config: str | None, list_presets: bool, seq_len: fl
         raise InputError(f"--tokens must be greater than 0, got {tokens:g}")
     seq = _seq_len(seq_len)
     if seq is None and config is not None:  # a config's max_position_embeddings is not its training length
-        seq = min(CONFIG_DEFAULT_SEQ_LEN, arch.context_length)
+        seq, _ = config_seq_len(arch)
     count = count_flops(arch, seq, causal_half=causal_half, recompute=recompute)  # type: ignore[arg-type]
     if fmt == "json":
         echo_json({**_summary(count, tokens), "components": _component_rows(count)})

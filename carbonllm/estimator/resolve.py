@@ -24,6 +24,7 @@ from carbonllm.tables.mfu import mfu_table
 
 if TYPE_CHECKING:  # the FLOP model is imported only when --model/--config is used
     from carbonllm.flops.architecture import Architecture
+    from carbonllm.flops.presets import Preset
 
 DEFAULT_GPU = "A100"
 
@@ -202,11 +203,35 @@ def architecture_flops(
                              f"tokens; give the length the run trains at")
         seq = int(seq_value)
     elif from_config:
-        seq = min(CONFIG_DEFAULT_SEQ_LEN, arch.context_length)
-        note = (f"; seq {seq} is the --config default (min of {CONFIG_DEFAULT_SEQ_LEN} and "
-                f"max_position_embeddings {arch.context_length}): set --seq-len to the length you train at")
+        seq, note = config_seq_len(arch)
     count = count_flops(arch, seq)
     return count.model_flops_per_token * tokens, count.method + note, count.ratio_to_6n
+
+
+def config_seq_len(arch: Architecture) -> tuple[int, str]:
+    """The training sequence length assumed for a config.json without ``--seq-len``, and a note
+    saying where it comes from: the pretraining length of the preset whose shape the config
+    matches, else :data:`CONFIG_DEFAULT_SEQ_LEN` capped at ``max_position_embeddings``."""
+    preset = _matching_preset(arch)
+    if preset is not None:  # the config of a known model: its pretraining length
+        seq = preset.architecture.context_length
+        return seq, (f"; seq {seq} is the pretraining length of the {preset.name} preset, whose "
+                     f"architecture this config matches (--config default): set --seq-len to the length you train at")
+    seq = min(CONFIG_DEFAULT_SEQ_LEN, arch.context_length)
+    return seq, (f"; seq {seq} is the --config default (min of {CONFIG_DEFAULT_SEQ_LEN} and "
+                 f"max_position_embeddings {arch.context_length}): set --seq-len to the length you train at")
+
+
+def _matching_preset(arch: Architecture) -> Preset | None:
+    """The preset with the same shape as ``arch`` (layers, widths, heads, vocabulary, experts), if any."""
+    from carbonllm.flops.presets import preset_table
+
+    def shape(a: Architecture) -> tuple[object, ...]:
+        return (a.n_layers, a.d_model, a.n_heads, a.n_kv_heads or a.n_heads, a.d_ff, a.vocab_size,
+                a.ffn_type, a.moe_experts, a.moe_top_k)
+
+    wanted = shape(arch)
+    return next((p for p in preset_table() if shape(p.architecture) == wanted), None)
 
 
 def default_mfu(generation: str, basis: str) -> tuple[float, float, float, str]:

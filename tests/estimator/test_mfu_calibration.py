@@ -99,22 +99,27 @@ def test_no_path_yields_mfu_above_one():
 
 
 def test_config_uses_a_stated_training_length_not_max_position_embeddings(tmp_path):
+    # Llama-3.1-8B's config.json says max_position_embeddings 131072; it pretrained at 8,192
+    # (Llama Team 2024 §3.4), the length of the preset whose shape it matches
     config = {"model_type": "llama", "num_hidden_layers": 32, "hidden_size": 4096, "num_attention_heads": 32,
               "num_key_value_heads": 8, "intermediate_size": 14336, "vocab_size": 128256,
               "max_position_embeddings": 131072}
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))
+    known = carbonllm.estimate(config=str(path), tokens="1T", intensity=0).assumptions.flop_method or ""
+    assert "seq 8192" in known and "llama3.1-8b preset" in known
+    # a shape no preset has: the stated default, 4,096 capped at max_position_embeddings
+    custom = dict(config, vocab_size=100_000)
+    path.write_text(json.dumps(custom))
     default = carbonllm.estimate(config=str(path), tokens="1T", intensity=0)
-    assert "seq 4096" in (default.assumptions.flop_method or "")
-    assert "--config default" in (default.assumptions.flop_method or "")
-    assert "max_position_embeddings 131072" in (default.assumptions.flop_method or "")
+    method = default.assumptions.flop_method or ""
+    assert "seq 4096" in method and "--config default" in method and "max_position_embeddings 131072" in method
     given = carbonllm.estimate(config=str(path), tokens="1T", intensity=0, seq_len=131072)
     assert "--config default" not in (given.assumptions.flop_method or "")
     assert given.device_hours > 2 * default.device_hours
-    short = dict(config, max_position_embeddings=2048)
-    path.write_text(json.dumps(short))
-    assert "seq 2048" in (carbonllm.estimate(config=str(path), tokens="1T", intensity=0).assumptions.flop_method
-                          or "")
+    path.write_text(json.dumps(dict(custom, max_position_embeddings=2048)))
+    short = carbonllm.estimate(config=str(path), tokens="1T", intensity=0).assumptions.flop_method or ""
+    assert "seq 2048" in short
 
 
 def test_a_table_intensity_carries_the_accounting_basis_spread():
