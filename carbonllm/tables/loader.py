@@ -175,18 +175,13 @@ def find_accelerator(name: str) -> Accelerator:
 MFU_CSV = "mfu_defaults.csv"
 
 
-@functools.cache
 def mfu_defaults() -> dict[str, tuple[float, float, float, str]]:
-    """Generation → (mfu, mfu_low, mfu_high, source), from ``data/mfu_defaults.csv``."""
-    rows = read_rows(MFU_CSV, ("generation", "mfu", "mfu_low", "mfu_high", "source"))
+    """Generation → (mfu, mfu_low, mfu_high, source) on the 6·N·D basis, from
+    ``data/mfu_defaults.csv`` (read by :func:`carbonllm.tables.mfu.mfu_table`, which also holds the
+    detailed-count basis)."""
+    from carbonllm.tables.mfu import mfu_table  # it reads through this module
 
-    def make(row: dict[str, str]) -> tuple[str, tuple[float, float, float, str]]:
-        mfu, low, high = (float(row[c]) for c in ("mfu", "mfu_low", "mfu_high"))
-        if not 0 < low <= mfu <= high <= 1:
-            raise ValueError(f"need 0 < mfu_low <= mfu <= mfu_high <= 1 for {row['generation']}")
-        return row["generation"], (mfu, low, high, _require_source(row))
-
-    return dict(_build(MFU_CSV, rows, make))
+    return {g: (d.mfu, d.mfu_low, d.mfu_high, d.source) for g, d in mfu_table().items()}
 
 
 # --- grid intensity ------------------------------------------------------------------------
@@ -243,7 +238,7 @@ def find_zone(name: str) -> GridZone:
 
 def clear_caches() -> None:
     """Forget every cached table (after changing ``CARBONLLM_DATA_DIR``)."""
-    for fn in (hardware_table, _hardware_index, mfu_defaults, grid_table, _grid_index):
+    for fn in (hardware_table, _hardware_index, grid_table, _grid_index):
         fn.cache_clear()
     from carbonllm.tables import mfu  # a module of this package that reads through this one
 

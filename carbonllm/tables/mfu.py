@@ -15,9 +15,8 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from carbonllm.tables.loader import _build, _require_source, read_rows
+from carbonllm.tables.loader import MFU_CSV, _build, _require_source, read_rows
 
-MFU_CSV = "mfu_defaults.csv"
 RUNS_CSV = "mfu_runs.csv"
 
 
