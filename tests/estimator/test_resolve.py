@@ -34,6 +34,18 @@ def test_bloom_reproduces_luccioni_2022():
     assert r.flops is None and r.mode == "time"
 
 
+def test_llama_65b_reproduces_touvron_2023():
+    # Touvron et al. 2023 Table 15: 1,022,362 A100-hours x 400 W x PUE 1.1 = 449.8 MWh (449 published);
+    # x 0.385 kgCO2e/kWh = 173.2 t (173 published)
+    r = carbonllm.estimate(gpu_hours=1022362, gpu="A100", power_w=400, pue=1.1, intensity=385)
+    assert r.energy_kwh == pytest.approx(1022362 * 0.4 * 1.1)
+    assert r.energy_kwh / 1000 == pytest.approx(449, rel=0.01)
+    assert r.co2e_kg / 1000 == pytest.approx(173, rel=0.01)
+    # the same run on the calibrated FLOP basis: its whole-run 6ND MFU 0.477 is inside the A100 span
+    a = carbonllm.estimate(params=65.2e9, tokens=1.4e12, gpu="A100").assumptions
+    assert a.mfu_low is not None and a.mfu_high is not None and a.mfu_low <= 0.477 <= a.mfu_high
+
+
 def test_bloom_embodied_matches_luccioni_2022():
     # Luccioni et al. 2022 Table 4: embodied emissions of BLOOM's training 11.2 tCO2e.
     r = carbonllm.estimate(gpu_hours=1082990, gpu="A100", power_w=400, pue=1, intensity=57, embodied=True)
