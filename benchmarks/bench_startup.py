@@ -2,7 +2,8 @@
 
 Runs each command ``--rounds`` times, interleaved (A B C A B C …) so that machine noise hits all
 of them alike, and prints the median wall time of each and its ratio to ``python -c pass`` and to
-``codecarbon --help``. The aim (issue 2): an estimate in well under half of ``codecarbon --help``.
+``codecarbon --help``. The aim (issue 9): ``carbonllm estimate … --format json`` at most 4x
+``python -c pass``; the last line prints that ratio.
 
     python benchmarks/bench_startup.py [--rounds 15]
 """
@@ -16,6 +17,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+#: Issue 9: an estimate's start-up at most this many times that of ``python -c pass``.
+AIM_RATIO = 4.0
 
 
 def _exe(name: str) -> str | None:
@@ -80,6 +84,11 @@ def main() -> None:
     for name in sorted(failed):
         print(f"{name:42s} {'failed (non-zero exit): not timed':>40s}")
     print(f"({args.rounds} interleaved rounds; medians)")
+    estimate = medians.get("carbonllm estimate --format json")
+    if estimate is not None:
+        verdict = "met" if estimate / base <= AIM_RATIO else "NOT met"
+        print(f"estimate --format json / python -c pass = {estimate / base:.2f}x "
+              f"(aim <= {AIM_RATIO:g}x: {verdict})")
 
 
 if __name__ == "__main__":

@@ -8,24 +8,67 @@ over the normalised keys plus a substring match, so ``H10`` suggests ``H100 SXM`
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from pathlib import Path
 
 from carbonllm.errors import InputError
 
 _IGNORED = re.compile(r"[\s\-_./()]+")
 
 
-def require_text(value: Any, what: str) -> None:
-    """``InputError`` unless ``value`` is None or a string (an API caller passing ``gpu=5``)."""
-    if value is not None and not isinstance(value, str):
-        raise InputError(f"{what} must be a name (text), not {type(value).__name__} {value!r}")
+def require_text(value: object, what: str, example: str = "") -> str:
+    """``value`` stripped, if it is a non-empty string; else ``InputError`` naming ``what``.
+
+    An empty name is an error rather than "use the default": leave the argument out for that.
+    """
+    hint = f", e.g. {example}" if example else ""
+    if not isinstance(value, str):
+        raise InputError(f"{what} must be a name (text){hint}, not {type(value).__name__} {value!r:.60}")
+    if not value.strip():
+        raise InputError(f"{what} is empty; give a name{hint}, or leave it out for the default")
+    return value.strip()
+
+
+def require_path(value: object, what: str = "path") -> Path:
+    """``value`` as a :class:`~pathlib.Path` if it is a non-empty ``str`` or path-like; else ``InputError``."""
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if isinstance(value, bytes) or not isinstance(value, str):
+        raise InputError(f"{what} must be a file or directory path (text), not {type(value).__name__}")
+    if not value.strip() or "\0" in value:
+        raise InputError(f"{what} {value!r} is not a usable path; give a file or directory")
+    return Path(value)
+
+
+#: Common names and codes of countries that are not their ISO 3166 code or short name, so that
+#: ``--region UK`` means Great Britain (ISO code GB) rather than the nearest match, Ukraine (UKR).
+#: Keys are normalised (see :func:`normalize`); values are ISO 3166-1 alpha-3 codes.
+COMMON_COUNTRY_NAMES: dict[str, str] = {
+    "uk": "GBR", "britain": "GBR", "greatbritain": "GBR", "england": "GBR", "scotland": "GBR", "wales": "GBR",
+    "usa": "USA", "us": "USA", "america": "USA", "unitedstatesofamerica": "USA", "theus": "USA",
+    "holland": "NLD", "thenetherlands": "NLD",
+    "korea": "KOR", "southkorea": "KOR", "republicofkorea": "KOR", "northkorea": "PRK",
+    "russia": "RUS", "czechia": "CZE", "czechrepublic": "CZE", "turkey": "TUR", "turkiye": "TUR",
+    "uae": "ARE", "emirates": "ARE", "ivorycoast": "CIV", "burma": "MMR", "persia": "IRN",
+    "vietnam": "VNM", "laos": "LAO", "syria": "SYR", "taiwan": "TWN", "macedonia": "MKD",
+    "swaziland": "SWZ", "capeverde": "CPV", "easttimor": "TLS", "drc": "COD", "congokinshasa": "COD",
+}
+
+
+def common_country_code(name: str) -> str | None:
+    """The ISO alpha-3 code a common name or code stands for (``UK`` -> ``GBR``), or None."""
+    return COMMON_COUNTRY_NAMES.get(normalize(name))
 
 
 def normalize(name: str) -> str:
-    """The matching key of a name: lower case, without spaces, ``-``, ``_``, ``.``, ``/``, brackets."""
-    require_text(name, "a name")
+    """The matching key of a name: lower case, without spaces, ``-``, ``_``, ``.``, ``/``, brackets.
+
+    Raises ``InputError`` for a value that is not text (every table lookup goes through here, so
+    ``find_accelerator(["A100"])`` is an input error, not an AttributeError)."""
+    if not isinstance(name, str):
+        raise InputError(f"a name must be text, not {type(name).__name__} {name!r:.60}")
     return _IGNORED.sub("", name.strip().lower())
 
 

@@ -21,7 +21,11 @@ def parse_quantity(text: str | float | int, what: str = "value") -> float:
     if isinstance(text, bool):
         raise InputError(f"{what} must be a number, not {text!r}")
     if isinstance(text, (int, float)):
-        value = float(text)
+        try:
+            value = float(text)
+        except OverflowError:  # an int beyond the float range, e.g. 10**400
+            raise InputError(f"{what} is beyond the range of a number (about 1.8e308); check its "
+                             f"magnitude") from None
     elif not isinstance(text, str):
         raise InputError(f"{what} must be a number or a string such as '7B', not {type(text).__name__}")
     else:
@@ -44,3 +48,79 @@ def require_positive(value: float, what: str, hint: str = "") -> float:
         message = f"{what} must be greater than 0, got {value:g}"
         raise InputError(message + (f"; {hint}" if hint else ""))
     return value
+
+
+# --- formatting: the one number formatter of every table and statement (issue 9) ------------------
+#
+# Rules: 3 significant figures in prose and tables; thousands separators, never exponent notation
+# below 1e15; engineering prefixes only where the unit carries them (kWh -> MWh/GWh, kgCO2e ->
+# tCO2e, gCO2e), never on device-hours or counts of devices; durations in s/min/h/days as fits.
+
+
+def sig(value: float, digits: int = 3, trim: bool = False) -> str:
+    """``value`` to ``digits`` significant figures with thousands separators: 94466.9 -> ``94,500``,
+    0.398949 -> ``0.399``; ``trim`` drops trailing zeros after the point (0.380 -> ``0.38``).
+    Exponent notation only beyond 1e15 or below 1e-4."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g}"
+    magnitude = abs(value)
+    if magnitude >= 1e15 or magnitude < 1e-4:
+        return f"{value:.{digits}g}"
+    exponent = math.floor(math.log10(magnitude))
+    decimals = max(0, digits - 1 - exponent)
+    text = f"{round(value, digits - 1 - exponent):,.{decimals}f}"
+    if trim and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def span_text(value: float, low: float | None = None, high: float | None = None, unit: str = "") -> str:
+    """``0.399 (0.285-0.49)``: a central value and its range, 3 significant figures, trailing zeros
+    dropped; no range when there is none."""
+    text = f"{sig(value, trim=True)}{unit}"
+    if low is not None and high is not None and low != high:
+        text += f" ({sig(low, trim=True)}-{sig(high, trim=True)}{unit})"
+    return text
+
+
+def duration_text(seconds: float) -> str:
+    """A duration in the unit that fits: ``16.2 s``, ``2.70 min``, ``4.50 h``, ``3.20 days``."""
+    magnitude = abs(seconds)
+    if magnitude < 60:
+        return f"{sig(seconds)} s"
+    if magnitude < 3600:
+        return f"{sig(seconds / 60)} min"
+    if magnitude < 48 * 3600:
+        return f"{sig(seconds / 3600)} h"
+    return f"{sig(seconds / 86400)} days"
+
+
+def energy_text(energy_kwh: float) -> str:
+    """Energy with the prefix that fits: ``12.3 Wh``, ``456 kWh``, ``94.5 MWh``, ``1.29 GWh``."""
+    magnitude = abs(energy_kwh)
+    if magnitude >= 1e6:
+        return f"{sig(energy_kwh / 1e6)} GWh"
+    if magnitude >= 1e3:
+        return f"{sig(energy_kwh / 1e3)} MWh"
+    if magnitude >= 1 or energy_kwh == 0:
+        return f"{sig(energy_kwh)} kWh"
+    return f"{sig(energy_kwh * 1000)} Wh"
+
+
+def mass_text(co2e_kg: float) -> str:
+    """Emissions in a readable unit: ``12.3 tCO2e``, ``456 kgCO2e`` or ``7.89 gCO2e``."""
+    if abs(co2e_kg) >= 1000:
+        return f"{sig(co2e_kg / 1000)} tCO2e"
+    if abs(co2e_kg) >= 1 or co2e_kg == 0:
+        return f"{sig(co2e_kg)} kgCO2e"
+    return f"{sig(co2e_kg * 1000)} gCO2e"
+
+
+def count_text(value: float | None, digits: int = 3) -> str:
+    """A count as people write model sizes and token counts: ``69.3B``, ``1.39T``, ``124M``."""
+    if value is None:
+        return "-"
+    for factor, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= factor:
+            return f"{value / factor:.{digits}g}{suffix}"
+    return f"{value:.{digits}g}"

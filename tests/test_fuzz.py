@@ -117,8 +117,9 @@ def test_parse_quantity(text: Any) -> None:
     assert math.isfinite(value)
 
 
-ESTIMATE_KEYS = ["params", "tokens", "active_params", "flops", "gpu", "gpus", "dtype", "mfu", "power_w", "pue",
-                 "region", "intensity", "gpu_hours", "hours", "seq_len", "flop_method", "model"]
+ESTIMATE_KEYS = ["params", "tokens", "active_params", "flops", "gpu", "devices", "dtype", "mfu", "power_w", "pue",
+                 "region", "intensity", "gpu_hours", "hours", "seq_len", "flop_method", "model", "basis",
+                 "market_intensity", "renewable_share"]
 
 
 @FUZZ
@@ -291,11 +292,13 @@ def test_malformed_config_files(run_cli, entries: list[tuple[str, str]], table: 
 
 SUBCOMMANDS: dict[str, tuple[list[str], list[str]]] = {
     # name: (options to fuzz, a valid base)
-    "estimate": (["--params", "--tokens", "--gpu", "--gpus", "--mfu", "--power-w", "--pue", "--region", "--intensity",
-                  "--hours", "--gpu-hours", "--dtype", "--format", "--seq-len", "--model"],
+    "estimate": (["--params", "--tokens", "--gpu", "--devices", "--mfu", "--power-w", "--pue", "--region",
+                  "--intensity", "--hours", "--gpu-hours", "--dtype", "--format", "--seq-len", "--model",
+                  "--market-intensity", "--renewable-share"],
                  ["--params", "1B", "--tokens", "20B", "--gpu", "A100"]),
-    "compare": (["--params", "--tokens", "--gpus", "--regions", "--mfu", "--pue", "--devices"],
-                ["--params", "1B", "--tokens", "20B", "--gpus", "A100,H100", "--regions", "FR"]),
+    "compare": (["--params", "--tokens", "--gpu", "--region", "--mfu", "--power-w", "--pue", "--devices",
+                 "--market-intensity", "--renewable-share"],
+                ["--params", "1B", "--tokens", "20B", "--gpu", "A100,H100", "--region", "FR"]),
     "plan": (["--flops", "--gpu-hours", "--kwh", "--co2e-kg", "--gpu", "--mfu", "--pue", "--tokens-per-param"],
              ["--gpu-hours", "1000", "--gpu", "A100"]),
     "flops": (["--model", "--seq-len", "--params", "--format"], ["--model", "llama-2-7b"]),

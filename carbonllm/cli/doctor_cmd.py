@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from carbonllm.cli.output import echo_json
+from carbonllm.cli.output import echo_json, table_console
 from carbonllm.errors import MeasurementError
 from carbonllm.measure.track_config import resolve_config
 
@@ -161,10 +161,9 @@ def diagnose(gpu_ids: tuple[str, ...] | None = None, cuda_visible_devices: str |
 
 
 def render(report: dict[str, Any]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = table_console()
     nvml = report["nvml"]
     state = f"available, driver {nvml['driver']}" if nvml["available"] else "unavailable"
     console.print(f"[bold]NVML[/bold]: {state}" + (f" - {nvml['error']}" if nvml["error"] else ""), highlight=False)

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from carbonllm.cli.output import FORMATS, QUANTITY, echo_csv, echo_json, grouped, si
+from carbonllm.cli.output import FORMATS, QUANTITY, echo_csv, echo_json, grouped, si, table_console
 from carbonllm.errors import InputError
 from carbonllm.flops.count import RECOMPUTE, FlopCount, count_flops
 
@@ -55,11 +55,10 @@ def _short(value: float) -> str:
 
 def render_table(count: FlopCount, tokens: float | None) -> None:
     """The per-layer table and the detailed-vs-6N summary, with rich."""
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    console = Console()
+    console = table_console()
     moe = count.params != count.active_params
     title = (f"{count.model}: {grouped(count.params)} params"
              + (f" ({grouped(count.active_params)} active)" if moe else "")
@@ -120,7 +119,6 @@ def _list_presets(fmt: str) -> None:
     if fmt == "csv":
         echo_csv(rows)
         return
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
@@ -132,7 +130,7 @@ def _list_presets(fmt: str) -> None:
         table.add_row(escape(str(r["name"])), _short(float(r["params"])),  # type: ignore[arg-type]
                       _short(float(r["active_params"])), str(r["layers"]),  # type: ignore[arg-type]
                       str(r["d_model"]), f"{r['heads']}/{r['kv_heads']}", escape(str(r["ffn"])), str(r["seq_len"]))
-    Console().print(table)
+    table_console().print(table)
 
 
 @click.command("flops")
@@ -159,7 +157,7 @@ def flops(model: str | None, config: str | None, list_presets: bool, seq_len: fl
             raise InputError("--list cannot be used with --model or --config")
         _list_presets(fmt)
         return
-    from carbonllm.estimator.resolve import resolve_architecture
+    from carbonllm.estimator.resolve import config_seq_len, resolve_architecture
 
     if model is not None and config is not None:
         raise InputError("--model and --config cannot be used together; give one of them")
@@ -168,7 +166,10 @@ def flops(model: str | None, config: str | None, list_presets: bool, seq_len: fl
         raise InputError("give --model NAME or --config PATH (or --list to see the presets)")
     if tokens is not None and tokens <= 0:
         raise InputError(f"--tokens must be greater than 0, got {tokens:g}")
-    count = count_flops(arch, _seq_len(seq_len), causal_half=causal_half, recompute=recompute)  # type: ignore[arg-type]
+    seq = _seq_len(seq_len)
+    if seq is None and config is not None:  # a config's max_position_embeddings is not its training length
+        seq, _ = config_seq_len(arch)
+    count = count_flops(arch, seq, causal_half=causal_half, recompute=recompute)  # type: ignore[arg-type]
     if fmt == "json":
         echo_json({**_summary(count, tokens), "components": _component_rows(count)})
     elif fmt == "csv":

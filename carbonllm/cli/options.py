@@ -70,3 +70,42 @@ def basis_market_options(function: F) -> F:
         click.option("--renewable-share", type=QUANTITY,
                      help="Fraction in [0, 1] matched by renewables, for market-based CO2e."),
     ])
+
+
+def per_chip_efficiency_options(function: F) -> F:
+    """``compare``'s ``--dtype/--mfu/--power-w/--pue``: ``--mfu`` and ``--power-w`` take a value per
+    accelerator (``TPUv5p=300,H100=650``) as well as a bare number."""
+    return _apply(function, [
+        click.option("--dtype", type=click.Choice(list(DTYPES), case_sensitive=False),
+                     help="Precision of the peak rate (default bf16, fp16 where the chip has no bf16)."),
+        click.option("--mfu", help="MFU in (0, 1] per accelerator, e.g. H100=0.4,A100=0.45; a bare number "
+                                   "applies to every accelerator (default by hardware generation)."),
+        click.option("--power-w", help="Average power per device in W, per accelerator, e.g. TPUv5p=300; a "
+                                       "bare number applies only to accelerators with no table power "
+                                       "(or to the only one)."),
+        click.option("--pue", type=QUANTITY, help="Power usage effectiveness >= 1 (default 1.2)."),
+    ])
+
+
+def devices_options(function: F) -> F:
+    """``--devices N`` (the count of devices, as in the Python API) and its deprecated spelling
+    ``--gpus N`` (hidden; ``--gpu`` names the chips). The command reads ``devices``."""
+    return _apply(function, [
+        click.option("--devices", type=QUANTITY, help="Number of devices: gives wall-clock hours."),
+        click.option("--gpus", "gpus_deprecated", type=QUANTITY, hidden=True,
+                     help="Deprecated spelling of --devices."),
+    ])
+
+
+def take_deprecated_gpus(options: dict[str, Any]) -> None:
+    """Move a deprecated ``--gpus N`` into ``options["devices"]``, saying so on stderr."""
+    old = options.pop("gpus_deprecated", None)
+    if old is None:
+        return
+    from carbonllm.errors import InputError
+
+    if options.get("devices") is not None:
+        raise InputError("give --devices N once (--gpus N is its deprecated spelling)")
+    click.echo("carbonllm: note: --gpus N is deprecated (it will be removed in 0.3); use --devices N "
+               "(--gpu names the chips)", err=True)
+    options["devices"] = old

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import click
 
 from carbonllm.errors import InputError
-from carbonllm.quantities import parse_quantity
+from carbonllm.quantities import count_text, parse_quantity
+
+__all__ = ["count_text"]  # re-exported: the one formatter lives in carbonllm.quantities
 
 FORMATS = ("table", "json", "csv")
 
@@ -26,11 +30,58 @@ class QuantityType(click.ParamType):
             return value
         try:
             return parse_quantity(value, "value")
-        except InputError:  # click prefixes "Invalid value for '--flag':"
+        except InputError as e:  # click prefixes "Invalid value for '--flag':"
+            if "finite" in str(e):  # 1e400 parses, but beyond the float range
+                self.fail(f"{value!r} is not a finite number (beyond about 1.8e308); check its magnitude", param, ctx)
             self.fail(f"{value!r} is not a number; write e.g. 0.4, 300, 175e9, 7B, 1.5T or 300_000_000", param, ctx)
 
 
 QUANTITY = QuantityType()
+
+
+#: Width given to rich when stdout is not a terminal: wide enough that no table is ever cut or
+#: wrapped for a pipe or a file (rich otherwise assumes 80 columns and truncates cells with "…").
+PIPE_WIDTH = 10_000
+
+
+def table_console(stderr: bool = False) -> Any:
+    """A rich Console for tables: the terminal's width on a terminal (or ``COLUMNS`` when set);
+    piped or redirected, a width no table reaches, so every value, zone id and name prints whole
+    on one line instead of being cut with "…" or wrapped mid-word. On a terminal too narrow for
+    a table, that table prints at the width it needs (the terminal wraps the lines) rather than
+    with cut cells."""
+    import os
+
+    from rich.console import Console
+
+    class WholeTableConsole(Console):
+        def print(self, *objects: Any, **kwargs: Any) -> None:
+            from rich.measure import Measurement
+            from rich.table import Table
+
+            for item in objects:
+                if isinstance(item, Table) and _cuts(self, item):
+                    need = Measurement.get(self, self.options.update_width(PIPE_WIDTH), item).maximum
+                    wide = Console(file=self.file, width=need,
+                                   force_terminal=self.is_terminal, no_color=self.no_color)
+                    wide.print(item, **kwargs)
+                else:
+                    super().print(item, **kwargs)
+
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty() or os.environ.get("COLUMNS"):
+        return WholeTableConsole(stderr=stderr)
+    return WholeTableConsole(stderr=stderr, width=PIPE_WIDTH, soft_wrap=True)
+
+
+def _cuts(console: Any, table: Any) -> bool:
+    """Whether rich would cut a cell of ``table`` ("…") at ``console``'s width."""
+    from rich.console import Console
+
+    probe = Console(width=console.width, file=io.StringIO(), color_system=None)
+    probe.print(table)
+    rendered = probe.file.getvalue()  # type: ignore[attr-defined]
+    return "…" in rendered and not any("…" in str(cell) for column in table.columns for cell in column.cells)
 
 
 def echo_json(data: Any) -> None:
@@ -62,16 +113,6 @@ def si(value: float | None, unit: str = "", digits: int = 3) -> str:
         if magnitude >= factor:
             return f"{value / factor:.{digits}g} {prefix}{unit}".strip()
     return f"{value:.{digits}g} {unit}".strip()
-
-
-def count_text(value: float | None, digits: int = 3) -> str:
-    """A count as people write model sizes and token counts: ``69.3B``, ``1.39T``, ``124M``."""
-    if value is None:
-        return "-"
-    for factor, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= factor:
-            return f"{value / factor:.{digits}g}{suffix}"
-    return f"{value:.{digits}g}"
 
 
 def grouped(value: float | None, decimals: int = 0) -> str:
@@ -110,3 +151,28 @@ def settings_from_environment(region: str | None, intensity: Any, pue: Any) -> t
             where = names["pue"] if label == "environment" else label
             click.echo(f"carbonllm: note: PUE {pue} from {where}", err=True)
     return region, intensity, pue
+
+
+def run_directory(path: str | Path, flag: str = "INPUT") -> Path:
+    """``path``, or the one run directory one level below it.
+
+    A tracked run sits in a timestamped folder under the directory users remember
+    (``<hf-output>/carbonllm/<timestamp>-<id>``). When ``path`` is a directory holding no
+    ``*.summary.json`` but exactly one sub-directory that does, that one is used and named on
+    stderr; several are listed (newest first) so the user can pick. Anything else is returned
+    unchanged for the reader to judge.
+    """
+    from carbonllm.errors import InputError
+
+    base = Path(path)
+    if not base.is_dir() or any(base.glob("*.summary.json")):
+        return base
+    runs = sorted((d for d in base.iterdir() if d.is_dir() and any(d.glob("*.summary.json"))),
+                  key=lambda d: d.name, reverse=True)
+    if len(runs) == 1:
+        click.echo(f"carbonllm: note: {base} holds no run itself; using the run one level down, {runs[0]}", err=True)
+        return runs[0]
+    if runs:
+        shown = ", ".join(str(r) for r in runs[:5]) + (f" and {len(runs) - 5} more" if len(runs) > 5 else "")
+        raise InputError(f"{base} holds {len(runs)} runs one level down; give one of them as {flag}: {shown}")
+    return base

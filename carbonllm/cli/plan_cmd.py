@@ -15,9 +15,10 @@ from carbonllm.cli.output import (
     echo_json,
     grouped,
     settings_from_environment,
-    si,
+    table_console,
 )
 from carbonllm.estimator.planner import Plan, PlanPoint, plan_budget
+from carbonllm.quantities import energy_text, mass_text, sig
 
 
 def _point(p: PlanPoint) -> dict[str, Any]:
@@ -26,14 +27,13 @@ def _point(p: PlanPoint) -> dict[str, Any]:
 
 def render_table(result: Plan) -> None:
     """The optimum, the table around it and the assumptions, with rich."""
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    console = Console()
+    console = table_console()
     o, r = result.optimal, result.rates
     unit = {"flops": "FLOPs", "gpu_hours": "device-hours", "kwh": "kWh", "co2e_kg": "kgCO2e"}[result.budget_kind]
-    top = Table(title=f"compute-optimal plan for {result.budget:.4g} {unit}", show_header=False)
+    top = Table(title=f"compute-optimal plan for {sig(result.budget)} {unit}", show_header=False)
     top.add_column(style="bold")
     top.add_column(justify="right")
     top.add_column()
@@ -49,13 +49,13 @@ def render_table(result: Plan) -> None:
     console.print(top)
 
     table = Table(title="budgets around it", header_style="bold")
-    for column in ("budget", "FLOPs", "params", "tokens", "fit params", "fit tokens", "device-hours", "kWh",
-                   "kgCO2e"):
+    for column in ("budget", "FLOPs", "params", "tokens", "fit params", "fit tokens", "device-hours", "energy",
+                   "CO2e"):
         table.add_column(column, justify="right")
     for p in result.table:
         table.add_row(f"{p.scale:g}×", f"{p.flops:.2e}", count_text(p.params), count_text(p.tokens),
-                      count_text(p.fit_params), count_text(p.fit_tokens), si(p.device_hours), si(p.energy_kwh),
-                      si(p.co2e_kg))
+                      count_text(p.fit_params), count_text(p.fit_tokens), sig(p.device_hours),
+                      energy_text(p.energy_kwh), mass_text(p.co2e_kg))
     console.print(table)
 
     assumed = Table(title="assumptions (as carbonllm estimate)", header_style="bold")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from carbonllm.cli.output import echo_csv, echo_json
+from carbonllm.cli.output import echo_csv, echo_json, run_directory
 from carbonllm.report.data import TRAINING_TYPES, ReportData
 from carbonllm.report.statement import render_latex, render_markdown, render_model_card
 
@@ -38,6 +38,8 @@ def _codecarbon_csv(data: ReportData) -> str:
                    "paper or README; json/csv: for pipelines; codecarbon-csv: codecarbon's emissions.csv layout.")
 @click.option("--training-type", type=click.Choice(TRAINING_TYPES), default="pre-training", show_default=True,
               help="For --format model-card.")
+@click.option("--embodied", is_flag=True, help="Add the devices' embodied (manufacturing) emissions for the "
+              "device-hours, as 'carbonllm estimate --embodied' does.")
 @click.option("--plot", type=click.Path(dir_okay=False),
               help="Also draw the power timeline of a tracked run per device to this PNG (needs the plot extra).")
 @click.option("--prometheus", metavar="URL", help="Read the GPU energy of a job from DCGM exporter metrics in this "
@@ -55,8 +57,8 @@ def _codecarbon_csv(data: ReportData) -> str:
 @click.option("--save", "save_path", type=click.Path(path_type=Path),
               help="For --prometheus/--slurm-job: also write the run summary (a directory, or *.summary.json); "
                    "'report DIR' and 'track --merge DIR' read it.")
-def report(input_path: str | None, fmt: str, training_type: str, plot: str | None, save_path: Path | None,
-           **cluster: str | None) -> None:
+def report(input_path: str | None, fmt: str, training_type: str, embodied: bool, plot: str | None,
+           save_path: Path | None, **cluster: str | None) -> None:
     """Write a report for INPUT: an estimate (JSON from 'carbonllm estimate --format json'), a tracked
     run (its directory or a *.summary.json), or a codecarbon emissions.csv; or, without INPUT, for a
     job measured by the cluster: NVIDIA DCGM through Prometheus (--prometheus), SLURM (--slurm-job).
@@ -68,7 +70,9 @@ def report(input_path: str | None, fmt: str, training_type: str, plot: str | Non
     carbonllm report --prometheus http://prom:9090 --start 2026-12-01T00:00:00Z --end 2026-12-02T00:00:00Z
     carbonllm report --slurm-job 123456 --prometheus http://prom:9090 --format model-card
 
-    What could not be read (a truncated node file, a corrupt line) is skipped and named on stderr.
+    A directory that holds one run one level down (a Trainer's output/carbonllm) is taken as that
+    run, and said so; one holding several lists them. What could not be read (a truncated node
+    file, a corrupt line) is skipped and named on stderr.
     """
     from carbonllm.errors import InputError
     from carbonllm.report.inputs import load_report
@@ -77,7 +81,7 @@ def report(input_path: str | None, fmt: str, training_type: str, plot: str | Non
     if from_cluster:
         if input_path is not None or plot:
             raise InputError("--prometheus/--slurm-job read the cluster's telemetry: give no INPUT and no --plot")
-        _render(_cluster_data(save_path, **cluster), fmt, training_type)
+        _render(_cluster_data(save_path, **cluster), fmt, training_type, embodied)
         return
     flags = {"prom_job": "--job"}
     given = [flags.get(k, f"--{k.replace('_', '-')}") for k, v in cluster.items() if v is not None]
@@ -90,15 +94,19 @@ def report(input_path: str | None, fmt: str, training_type: str, plot: str | Non
         from carbonllm.report.plots import check_plot_path
 
         check_plot_path(plot)
-    loaded = load_report(input_path)
+    loaded = load_report(run_directory(input_path))
     for warning in loaded.warnings:
         click.echo(f"carbonllm: warning: {warning}", err=True)
     if plot:
         _plot(loaded.samples_paths, plot)
-    _render(loaded.data, fmt, training_type)
+    _render(loaded.data, fmt, training_type, embodied)
 
 
-def _render(data: ReportData, fmt: str, training_type: str) -> None:
+def _render(data: ReportData, fmt: str, training_type: str, embodied: bool = False) -> None:
+    if embodied:
+        from carbonllm.report.data import with_embodied
+
+        data = with_embodied(data)
     if fmt == "model-card":
         click.echo(render_model_card(data, training_type), nl=False)
     elif fmt == "markdown":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from carbonllm.cli.output import FORMATS, echo_csv, echo_json
+from carbonllm.cli.output import FORMATS, echo_csv, echo_json, table_console
 from carbonllm.errors import InputError
 from carbonllm.names import normalize
 from carbonllm.tables.hardware import DTYPES
@@ -19,7 +19,6 @@ def _matches(needle: str | None, *haystack: str) -> bool:
 
 def _print_table(title: str, columns: list[tuple[str, str]], rows: list[dict[str, object]]) -> None:
     """A rich table of ``rows``; ``columns`` are (key, header) pairs."""
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=title, header_style="bold")
@@ -29,7 +28,7 @@ def _print_table(title: str, columns: list[tuple[str, str]], rows: list[dict[str
     for row in rows:
         table.add_row(*("" if row[key] is None else f"{row[key]:g}" if isinstance(row[key], float) else str(row[key])
                         for key, _ in columns))
-    Console().print(table)
+    table_console().print(table)
 
 
 @click.command("hardware")

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from carbonllm.cli.output import QUANTITY, echo_json, si
+from carbonllm.cli.output import QUANTITY, echo_json, run_directory, si, table_console
 from carbonllm.cli.track_child import (
     DEFAULT_KILL_AFTER_S,
     MAX_KILL_AFTER_S,
@@ -146,10 +146,9 @@ class Display:
 
 def render_table(summary: RunSummary, where: str | None = None) -> None:
     """The summary as rich tables on stderr."""
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(stderr=True)
+    console = table_console(stderr=True)
     head = Table(title="carbonllm track", show_header=True, header_style="bold")
     head.add_column("quantity")
     head.add_column("value", justify="right")
@@ -291,7 +290,7 @@ def track(fmt: str, pid: int | None, merge_dir: Path | None, merge_run_id: str |
                              f"got {kill_after_s:g}")
         grace = kill_after_s
     if merge_dir is not None:
-        return _merge(merge_dir, merge_run_id, fmt, json_path)
+        return _merge(run_directory(merge_dir, "--merge DIR"), merge_run_id, fmt, json_path)
 
     with Signals() as signals:  # first: a signal during start-up must not skip the summary
         return _track(config_flags=options, argv=list(command), pid=pid, fmt=fmt, signals=signals,

@@ -12,11 +12,13 @@ device; the names of every value carry its unit. The formulas, each cited where 
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
+from carbonllm.errors import InputError
 from carbonllm.estimator.defaults import Span
+from carbonllm.quantities import parse_quantity
+from carbonllm.records import Record, record
 from carbonllm.units import FLOP_PER_TFLOP, HOURS_PER_YEAR, SECONDS_PER_HOUR, W_PER_KW, co2e_kg_from
 
 
@@ -26,9 +28,18 @@ def training_flops_6nd(params: float, tokens: float) -> float:
     Kaplan et al. 2020, §2.1 ("C ≈ 6N floating point operators per training token"): the forward
     pass costs 2 FLOPs per parameter per token (one multiply-accumulate = 2 FLOPs), and the
     backward pass twice the forward (4N), so 2N + 4N = 6N per token. For a mixture-of-experts
-    model ``params`` is the number of parameters active per token.
+    model ``params`` is the number of parameters active per token. Raises ``InputError`` unless
+    both are finite numbers >= 0.
     """
-    return 6.0 * params * tokens  # 2N forward + 4N backward, per token, × D tokens
+    for value, what in ((params, "params"), (tokens, "tokens")):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InputError(f"{what} must be a number, not {type(value).__name__}")
+        if parse_quantity(value, what) < 0:
+            raise InputError(f"{what} cannot be negative, got {value:g}")
+    flops = 6.0 * params * tokens
+    if not math.isfinite(flops):
+        raise InputError(f"6 x params x tokens overflows a number ({params:g} x {tokens:g}); check their magnitudes")
+    return flops  # 2N forward + 4N backward, per token, × D tokens
 
 
 def device_seconds(flops: float, peak_tflops: float, mfu: float) -> float:
@@ -66,10 +77,9 @@ def embodied_co2e_kg(
     return device_hours * embodied_kg_per_device / used_hours_in_life
 
 
-class Embodied(BaseModel):
+@record
+class Embodied(Record):
     """How manufacturing emissions are amortised."""
-
-    model_config = ConfigDict(frozen=True)
 
     kg_per_device: float
     lifetime_years: float
@@ -77,13 +87,12 @@ class Embodied(BaseModel):
     source: str
 
 
-class RunSpec(BaseModel):
+@record
+class RunSpec(Record):
     """Everything the calculator needs, already resolved from names and defaults.
 
     Exactly one of ``flops`` (compute mode) or ``device_hours`` (time mode) is set.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     flops: float | None = None
     device_hours: float | None = None
@@ -94,12 +103,15 @@ class RunSpec(BaseModel):
     pue: Span
     intensity_g_per_kwh: float
     embodied: Embodied | None = None
+    # the intensity's plausible low and high (the accounting-basis spread of a table value);
+    # None: no spread (a value the user gave)
+    intensity_low_g_per_kwh: float | None = None
+    intensity_high_g_per_kwh: float | None = None
 
 
-class Calculation(BaseModel):
+@record
+class Calculation(Record):
     """The numbers the calculator produced, central values with their low–high range."""
-
-    model_config = ConfigDict(frozen=True)
 
     mode: Literal["compute", "time"]
     flops: float | None
@@ -119,8 +131,8 @@ class Calculation(BaseModel):
 def calculate(spec: RunSpec) -> Calculation:
     """Run the chain for the central value and the two ends of the range.
 
-    The low end takes the high MFU (fewest device-hours), the low power and the low PUE; the high
-    end the opposite. Factors the user gave have no spread, so they do not widen the range.
+    The low end takes the high MFU (fewest device-hours), the low power, the low PUE and the low
+    grid intensity; the high end the opposite. Factors the user gave have no spread, so they do not widen the range.
     """
     if spec.flops is not None:
         if spec.peak_tflops is None or spec.mfu is None:
@@ -153,7 +165,9 @@ def calculate(spec: RunSpec) -> Calculation:
         energy_kwh_low=energy_low,
         energy_kwh_high=energy_high,
         co2e_kg=co2e_kg(energy, spec.intensity_g_per_kwh),
-        co2e_kg_low=co2e_kg(energy_low, spec.intensity_g_per_kwh),
-        co2e_kg_high=co2e_kg(energy_high, spec.intensity_g_per_kwh),
+        co2e_kg_low=co2e_kg(energy_low, spec.intensity_g_per_kwh if spec.intensity_low_g_per_kwh is None
+                            else spec.intensity_low_g_per_kwh),
+        co2e_kg_high=co2e_kg(energy_high, spec.intensity_g_per_kwh if spec.intensity_high_g_per_kwh is None
+                             else spec.intensity_high_g_per_kwh),
         embodied_co2e_kg=embodied,
     )

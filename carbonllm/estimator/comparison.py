@@ -16,13 +16,14 @@ preset): device-hours measured on one accelerator do not carry over to another.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
 from carbonllm.errors import InputError
-from carbonllm.estimator.resolve import Number, estimate
+from carbonllm.estimator.resolve import Number, check_power_w, devices_from_deprecated_gpus, estimate, fraction
+from carbonllm.tables.hardware import Accelerator
 from carbonllm.tables.loader import find_accelerator, find_zone
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -51,6 +52,8 @@ class ComparisonRow(BaseModel):
     co2e_kg_high: float
     intensity_basis: str | None = None  # lifecycle, direct_combustion, co2_direct
     market_co2e_kg: float | None = None  # market-based (GHG Protocol Scope 2), when asked for
+    mfu_given: bool = False  # the MFU was given by the user (--mfu), not the generation default
+    power_given: bool = False  # the power was given by the user (--power-w), not the chip's TDP
 
 
 class Skipped(BaseModel):
@@ -92,17 +95,86 @@ class Comparison(BaseModel):
         return frame
 
 
+def _one_of(value: Any, plural: Any, name: str, plural_name: str) -> Any:
+    """The names given as ``name=`` or ``plural_name=`` (both spellings mean the same); not both."""
+    if value is not None and plural is not None:
+        raise InputError(f"give the names once, as {name}= (or {plural_name}=), not both")
+    if value is None and plural is None:
+        raise InputError(f"give at least one name as {name}=, e.g. {name}=\"A100,H100\"" if name == "gpu"
+                         else f"give at least one name as {name}=, e.g. {name}=\"FR,US\"")
+    return value if value is not None else plural
+
+
 def _names(values: Sequence[str] | str, what: str) -> list[str]:
     """``["A100,H100", "TPUv5p"]`` → ``["A100", "H100", "TPUv5p"]``, in order, without repeats."""
-    items = [values] if isinstance(values, str) else list(values)
+    if isinstance(values, str):
+        items = [values]
+    elif isinstance(values, (list, tuple)):
+        items = list(values)
+    else:
+        raise InputError(f"{what}: give a list of names or a comma-separated string, not "
+                         f"{type(values).__name__}")
     names: list[str] = []
     for item in items:
-        for name in str(item).split(","):
+        if not isinstance(item, str):
+            raise InputError(f"{what}: every name must be text, not {type(item).__name__} {item!r:.40}")
+        for name in item.split(","):
             if name.strip() and name.strip() not in names:
                 names.append(name.strip())
     if not names:
         raise InputError(f"give at least one {what}")
     return names
+
+
+#: A per-accelerator value: one number, ``{"TPUv5p": 300}``, or ``"TPUv5p=300,H100=650"`` (a bare
+#: number among the pairs is the fallback for the accelerators not named).
+PerChip = Number | Mapping[str, Number]
+
+
+def _check(value: Number, flag: str) -> None:
+    """Refuse a non-numeric, non-positive or (for ``--mfu``) above-1 value with the flag that carried it."""
+    if flag == "--mfu":
+        fraction(value, flag)
+    else:
+        check_power_w(value)
+
+
+def per_chip_values(value: PerChip | None, flag: str, accelerators: Sequence[Accelerator]) -> tuple[
+        dict[str, float | str | int], float | str | int | None]:
+    """Split ``value`` into {accelerator name: value} for the chips it names, and the bare value (or
+    None). Names resolve like ``--gpu`` (aliases); a name not among ``accelerators`` is an error."""
+    if value is None:
+        return {}, None
+    if isinstance(value, Mapping):
+        if not value:
+            raise InputError(f"{flag}: the mapping is empty; give {{accelerator: value}} pairs or leave it out")
+        items: list[tuple[str | None, Number]] = list(value.items())
+    elif isinstance(value, str) and "=" in value:
+        items = []
+        for part in (p.strip() for p in value.split(",")):
+            chip, sep, text = part.rpartition("=")
+            if not part or (sep and not chip.strip()):
+                raise InputError(f"{flag} {value!r}: write NAME=VALUE pairs, e.g. {flag} TPUv5p=300,H100=650")
+            items.append((chip.strip() or None, text.strip()))
+    else:
+        _check(value, flag)
+        return {}, value
+    named: dict[str, float | str | int] = {}
+    bare: float | str | int | None = None
+    in_comparison = {acc.name for acc in accelerators}
+    for name, number in items:
+        _check(number, flag)  # a bad number is said here, not turned into a skipped pair
+        if name is None:
+            bare = number
+            continue
+        if not isinstance(name, str):
+            raise InputError(f"{flag}: accelerator names must be text, not {name!r}")
+        acc = find_accelerator(name)
+        if acc.name not in in_comparison:
+            raise InputError(f"{flag} names {name} ({acc.name}), which is not among the accelerators compared "
+                             f"({', '.join(sorted(in_comparison))}); add it to --gpu or drop it")
+        named[acc.name] = number
+    return named, bare
 
 
 def estimate_accepts(name: str) -> bool:
@@ -137,16 +209,18 @@ def _workload_text(workload: dict[str, Any]) -> str:
 
 def compare(
     *,
-    gpus: Sequence[str] | str,
-    regions: Sequence[str] | str,
+    gpu: Sequence[str] | str | None = None,
+    region: Sequence[str] | str | None = None,
+    gpus: Sequence[str] | str | Number | None = None,
+    regions: Sequence[str] | str | None = None,
     params: Number | None = None,
     tokens: Number | None = None,
     active_params: Number | None = None,
     flops: Number | None = None,
     devices: Number | None = None,
     dtype: str | None = None,
-    mfu: Number | None = None,
-    power_w: Number | None = None,
+    mfu: PerChip | None = None,
+    power_w: PerChip | None = None,
     pue: Number | None = None,
     basis: str = "lifecycle",
     market_intensity: Number | None = None,
@@ -155,13 +229,22 @@ def compare(
 ) -> Comparison:
     """Estimate one workload on each of ``gpus`` in each of ``regions``; rows sorted by CO2e.
 
-    ``gpus`` and ``regions`` are lists of names, or comma-separated strings
-    (``"A100,H100"``, ``"FR,US,aws:us-east-1"``). ``devices`` is the number of devices, for
-    wall-clock hours. ``dtype``, ``mfu``, ``power_w`` and ``pue`` are shared assumptions (each
-    replaces the per-accelerator default for every pair). ``basis``, ``market_intensity`` and
-    ``renewable_share`` are as for :func:`~carbonllm.estimator.resolve.estimate`; rows on different
-    grid bases produce a warning in :attr:`Comparison.warnings`. Other keywords (``model=...``) are
+    ``gpu`` (or ``gpus``) and ``region`` (or ``regions``) are lists of names, or comma-separated
+    strings (``"A100,H100"``, ``"FR,US,aws:us-east-1"``): the same words as in
+    :func:`~carbonllm.estimator.resolve.estimate`, where ``gpu`` names the chip. ``devices`` is
+    the number of devices, for wall-clock hours (``gpus=N`` with a number is its deprecated
+    spelling, as in ``estimate``). ``dtype`` and ``pue`` are shared assumptions (each replaces the default for
+    every pair). ``mfu`` and ``power_w`` are per accelerator: ``{"TPUv5p": 300}`` or
+    ``"TPUv5p=300,H100=650"`` set the chips they name; a bare number sets ``power_w`` only for the
+    chips the hardware table has no power figure for (TDP defaults stay for the others; with a
+    single accelerator it sets that one), and
+    ``mfu`` for every chip (each has a default MFU, so a bare value can only mean "the same
+    everywhere"). Each row says whether its MFU and power were given (``mfu_given``,
+    ``power_given``). Other keywords (``model=...``) are
     passed to :func:`carbonllm.estimator.resolve.estimate` where it accepts them.
+    ``basis``, ``market_intensity`` and ``renewable_share`` are as for
+    :func:`~carbonllm.estimator.resolve.estimate`; rows on different grid bases produce a warning in
+    :attr:`Comparison.warnings`.
     """
     from carbonllm.estimator.market import market_intensity_g_per_kwh
     from carbonllm.tables.grid import BASIS_CHOICES
@@ -169,8 +252,10 @@ def compare(
     if basis not in BASIS_CHOICES:
         raise InputError(f"--basis must be one of {', '.join(BASIS_CHOICES)}, not {basis!r}")
     market_intensity_g_per_kwh(0.0, market_intensity, renewable_share)  # bad market input fails first
-    gpu_names = _names(gpus, "accelerator (--gpu)")
-    region_names = _names(regions, "region (--region)")
+    if gpus is not None and not isinstance(gpus, (str, list, tuple)):  # an old count: compare(gpus=256)
+        devices, gpus = devices_from_deprecated_gpus(devices, gpus), None
+    gpu_names = _names(_one_of(gpu, gpus, "gpu", "gpus"), "accelerator (--gpu)")
+    region_names = _names(_one_of(region, regions, "region", "regions"), "region (--region)")
     for key in workload_extra:
         if not estimate_accepts(key):
             raise InputError(f"this carbonllm's estimate does not take {key!r}")
@@ -183,16 +268,24 @@ def compare(
         raise InputError("give the workload: --params and --tokens, --model (or --config) with --tokens, "
                          "or --flops")
 
+    mfu_named, mfu_bare = per_chip_values(mfu, "--mfu", list(accelerators.values()))
+    power_named, power_bare = per_chip_values(power_w, "--power-w", list(accelerators.values()))
+
     rows: list[ComparisonRow] = []
     skipped: list[Skipped] = []
     for acc in accelerators.values():
+        chip_mfu = mfu_named.get(acc.name, mfu_bare)
+        # a bare power fills the chips with no table figure; with one chip it can only mean that chip
+        bare_applies = acc.tdp_w is None or len(accelerators) == 1
+        chip_power = power_named.get(acc.name, power_bare if bare_applies else None)
         for zone in zones.values():
             try:
-                result = estimate(gpu=acc.name, region=zone.zone, gpus=devices, dtype=dtype, mfu=mfu,
-                                  power_w=power_w, pue=pue, basis=basis, market_intensity=market_intensity,
+                result = estimate(gpu=acc.name, region=zone.zone, devices=devices, dtype=dtype, mfu=chip_mfu,
+                                  power_w=chip_power, pue=pue, basis=basis, market_intensity=market_intensity,
                                   renewable_share=renewable_share, **workload)
             except InputError as e:
-                skipped.append(Skipped(gpu=acc.name, region=zone.zone, reason=str(e)))
+                reason = str(e).replace("give --power-w WATTS", f"give --power-w '{acc.name}=WATTS'")
+                skipped.append(Skipped(gpu=acc.name, region=zone.zone, reason=reason))
                 continue
             a = result.assumptions
             rows.append(ComparisonRow(
@@ -202,6 +295,7 @@ def compare(
                 devices=result.devices, energy_kwh=result.energy_kwh, co2e_kg=result.co2e_kg,
                 co2e_kg_low=result.co2e_kg_low, co2e_kg_high=result.co2e_kg_high,
                 intensity_basis=a.intensity_basis, market_co2e_kg=result.market_co2e_kg,
+                mfu_given=chip_mfu is not None, power_given=chip_power is not None,
             ))
     if not rows:
         reasons = sorted({s.reason for s in skipped})

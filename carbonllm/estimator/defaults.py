@@ -8,26 +8,22 @@ what was assumed, never what was given. MFU defaults per hardware generation liv
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, model_validator
-
 from carbonllm.errors import InputError
+from carbonllm.records import Record, record
 
 
-class Span(BaseModel):
+@record
+class Span(Record):
     """A central value with the plausible low and high it is quoted with, and where it is from."""
-
-    model_config = ConfigDict(frozen=True)
 
     value: float
     low: float
     high: float
     source: str
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Span:
+    def check(self) -> None:
         if not self.low <= self.value <= self.high:
             raise InputError(f"span out of order: {self.low} <= {self.value} <= {self.high}")
-        return self
 
     @classmethod
     def given(cls, value: float, source: str = "given by the user") -> Span:
@@ -76,6 +72,25 @@ EMBODIED_UTILISATION = 0.85
 EMBODIED_SOURCE = (
     "Luccioni et al. 2022 (BLOOM) §4.3: 150 kgCO2e per GPU + 2,500 kgCO2e per 8-GPU server, "
     "6-year life at 85% use"
+)
+
+#: Relative spread of a grid intensity taken from data/grid_intensity.csv (not one given with
+#: --intensity). The table's rows mix accounting bases (lifecycle for most countries, direct
+#: combustion for US states and GCP regions: shared/reference data-audit-2026-12.md §4, which
+#: finds lifecycle 5–32% above the table for five US states). The widest basis gap among fossil
+#: fuels in IPCC AR5 WG3 Annex III Table A.III.2 (medians) is natural gas: 490 gCO2e/kWh
+#: lifecycle vs 370 direct, a factor 1.32. The span applies that factor both ways, 1/1.32 = 0.76
+#: to 1.32, so a figure on either basis lies inside it for grids whose emissions are fossil. It
+#: does not cover low-carbon grids' upstream emissions (hydro, nuclear: direct 0) nor hour-by-hour
+#: variation; give --intensity for a measured or contractual figure.
+GRID_INTENSITY_SPREAD = Span(
+    value=1.0,
+    low=round(370 / 490, 2),
+    high=round(490 / 370, 2),
+    source=(
+        "x0.76-1.32 for the accounting basis (lifecycle vs direct combustion), the natural-gas gap in "
+        "IPCC AR5 WG3 Annex III Table A.III.2 (490 vs 370 gCO2e/kWh); the grid table mixes both bases"
+    ),
 )
 
 #: Region used when none is given: the world average row of data/grid_intensity.csv.

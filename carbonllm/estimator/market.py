@@ -67,16 +67,23 @@ def with_market_based(
     the headline); ``result`` itself when neither market input is given.
 
     market CO2e (kg) = energy (kWh) × market intensity (g/kWh) / 1000, for the central value and
-    the low/high energy bounds alike.
+    the low/high energy bounds alike. A contractual factor (``market_intensity``) is exact; the
+    unmatched rest of a ``renewable_share`` is at the grid average, so it carries the grid
+    intensity's own low–high spread (``intensity_g_per_kwh_low/high``) as the location-based
+    figure does.
     """
     market = market_intensity_g_per_kwh(result.intensity_g_per_kwh, market_intensity, renewable_share)
     if market is None:
         return result
     g_per_kwh, source = market
+    low_factor = high_factor = 1.0
+    if renewable_share is not None and result.intensity_g_per_kwh > 0:
+        low_factor = (result.intensity_g_per_kwh_low or result.intensity_g_per_kwh) / result.intensity_g_per_kwh
+        high_factor = (result.intensity_g_per_kwh_high or result.intensity_g_per_kwh) / result.intensity_g_per_kwh
     return result.model_copy(update={
         "market_intensity_g_per_kwh": g_per_kwh,
         "market_co2e_kg": result.energy_kwh * g_per_kwh / G_PER_KG,
-        "market_co2e_kg_low": result.energy_kwh_low * g_per_kwh / G_PER_KG,
-        "market_co2e_kg_high": result.energy_kwh_high * g_per_kwh / G_PER_KG,
+        "market_co2e_kg_low": result.energy_kwh_low * g_per_kwh * low_factor / G_PER_KG,
+        "market_co2e_kg_high": result.energy_kwh_high * g_per_kwh * high_factor / G_PER_KG,
         "assumptions": result.assumptions.model_copy(update={"market_source": source}),
     })

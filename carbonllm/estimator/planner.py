@@ -210,6 +210,16 @@ def resolve_rates(*, gpu: str | None = None, dtype: str | None = None, mfu: floa
                  intensity_source=a.intensity_source)
 
 
+def _check_scales(scales: object) -> tuple[float, ...]:
+    """``scales`` as a tuple of finite positive floats (``InputError`` otherwise)."""
+    from carbonllm.quantities import parse_quantity, require_positive
+
+    if isinstance(scales, (str, bytes)) or not isinstance(scales, (tuple, list)) or not scales:
+        raise InputError(f"scales must be a non-empty tuple of multiples of the budget, e.g. (0.5, 1, 2), "
+                         f"not {scales!r:.40}")
+    return tuple(require_positive(parse_quantity(s, "scales"), "scales") for s in scales)
+
+
 def plan_budget(*, flops: float | str | None = None, gpu_hours: float | str | None = None,
                 kwh: float | str | None = None, co2e_kg: float | str | None = None,
                 gpu: str | None = None, dtype: str | None = None, mfu: float | str | None = None,
@@ -223,6 +233,7 @@ def plan_budget(*, flops: float | str | None = None, gpu_hours: float | str | No
     """
     from carbonllm.quantities import parse_quantity
 
+    scales = _check_scales(scales)
     given = {k: v for k, v in dict(flops=flops, gpu_hours=gpu_hours, kwh=kwh, co2e_kg=co2e_kg).items()
              if v is not None}
     if not given:

@@ -9,7 +9,7 @@ subclass whose message is the one line the CLI prints.
 from __future__ import annotations
 
 import math
-import os
+import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -17,14 +17,36 @@ from carbonllm.errors import InputError
 from carbonllm.estimator import defaults
 from carbonllm.estimator.calculator import Embodied, RunSpec, calculate, training_flops_6nd
 from carbonllm.estimator.results import Assumptions, Estimate
-from carbonllm.names import require_text
+from carbonllm.names import require_path, require_text
 from carbonllm.quantities import parse_quantity, require_positive
-from carbonllm.tables.loader import find_accelerator, find_zone, mfu_defaults
+from carbonllm.tables.loader import find_accelerator, find_zone
+from carbonllm.tables.mfu import mfu_table
 
 if TYPE_CHECKING:  # the FLOP model is imported only when --model/--config is used
     from carbonllm.flops.architecture import Architecture
+    from carbonllm.flops.presets import Preset
 
 DEFAULT_GPU = "A100"
+
+#: Plausibility limits (docs/methodology.md, "Plausibility limits"): a value beyond one is a typo or
+#: a unit slip (kW for W), never a run, so it is refused rather than priced.
+MAX_SEQ_LEN = 10_000_000  # tokens; the longest published training contexts are ~10^6
+MAX_PUE = 3.0  # the Uptime Institute's 2007 survey average was ~2.5; 2023's is 1.58
+MAX_POWER_W = 5000.0  # per device; the largest accelerator TDPs are ~1-2 kW (GB200 ~1.2 kW per GPU)
+MAX_DEVICES = 1_000_000  # the largest reported training clusters are ~10^5 accelerators
+
+
+def check_plausible(value: float, limit: float, flag: str, fix: str) -> float:
+    """``value`` if it is at most ``limit``; else ``InputError`` naming the value, the limit and the fix."""
+    if value > limit:
+        raise InputError(f"{flag} {value:g} is above the plausible limit of {limit:,g}; {fix}")
+    return value
+
+
+def check_power_w(value: Number) -> float:
+    """A power per device in watts: > 0 and at most :data:`MAX_POWER_W`."""
+    return check_plausible(positive(value, "--power-w"), MAX_POWER_W, "--power-w",
+                           "give the average power per device in watts (not kW)")
 
 Number = float | int | str
 
@@ -36,21 +58,66 @@ def _positive(value: Number | None, what: str, hint: str = "") -> float | None:
 
 
 def _fraction(value: Number | None, what: str) -> float | None:
+    return None if value is None else fraction(value, what)
+
+
+def _devices(value: Number | None) -> int | None:
     if value is None:
         return None
+    number = parse_quantity(value, "--devices")
+    if number < 1 or not float(number).is_integer():
+        raise InputError(f"--devices must be a whole number of devices >= 1, got {number:g}")
+    check_plausible(number, MAX_DEVICES, "--devices", "give the number of devices the run uses")
+    return int(number)
+
+
+def positive(value: Number, what: str) -> float:
+    """``value`` parsed and checked > 0 and finite (``InputError`` naming ``what`` otherwise)."""
+    return require_positive(parse_quantity(value, what), what)
+
+
+def fraction(value: Number, what: str) -> float:
+    """``value`` parsed and checked in (0, 1] (``InputError`` naming ``what`` otherwise)."""
     number = parse_quantity(value, what)
     if not 0 < number <= 1:
         raise InputError(f"{what} must be in (0, 1], e.g. 0.4 for 40% utilisation; got {number:g}")
     return number
 
 
-def _devices(value: Number | None) -> int | None:
-    if value is None:
-        return None
-    number = parse_quantity(value, "--gpus")
-    if number < 1 or not float(number).is_integer():
-        raise InputError(f"--gpus must be a whole number of devices >= 1, got {number:g}")
-    return int(number)
+def check_argument_types(*, gpu: object = None, region: object = None, dtype: object = None,
+                         model: object = None, config: object = None, flop_method: object = None,
+                         embodied: object = False) -> None:
+    """Refuse names that are not non-empty text, a config path that is not a path, and an
+    ``embodied`` that is not a bool, before anything is looked up (issue 9: ``gpu=["A100"]`` raised
+    AttributeError and ``gpu=""`` silently meant the default)."""
+    for value, what, example in ((gpu, "--gpu", "A100"), (region, "--region", "FR"), (dtype, "--dtype", "bf16"),
+                                 (model, "--model", "llama2-7b"), (flop_method, "--flop-method", "detailed")):
+        if value is not None:
+            require_text(value, what, example)
+    if config is not None:
+        require_path(config, "--config")
+    if not isinstance(embodied, bool):
+        raise InputError(f"embodied must be True or False, not {embodied!r:.40}")
+
+
+#: The one vocabulary of estimate, compare and plan (and their CLI flags): ``gpu`` (``gpus`` in
+#: compare) names chips, ``region`` (``regions``) names grid zones, ``devices`` counts devices.
+GPUS_AS_COUNT_DEPRECATED = (
+    "gpus=N as a number of devices is deprecated and will be removed in carbonllm 0.3; use devices=N "
+    "(gpu/gpus name the chips)"
+)
+
+
+def devices_from_deprecated_gpus(devices: Number | None, gpus: object) -> Number | None:
+    """``devices``, or the count an old call gave as ``gpus=N`` (with a ``DeprecationWarning``)."""
+    if gpus is None:
+        return devices
+    warnings.warn(GPUS_AS_COUNT_DEPRECATED, DeprecationWarning, stacklevel=3)
+    if devices is not None:
+        raise InputError("give the number of devices once, as devices=N (gpus=N is its old spelling)")
+    if isinstance(gpus, bool) or not isinstance(gpus, (int, float, str)):
+        raise InputError(f"devices must be a number, not {type(gpus).__name__}")
+    return gpus
 
 
 def _check_conflicts(given: Mapping[str, object], *pairs: tuple[str, str]) -> None:
@@ -69,7 +136,7 @@ def resolve_flops(
     n = active_params if active_params is not None else params
     if tokens is None or n is None:
         raise InputError(
-            "give --params and --tokens (or --flops), or --gpu-hours, or --hours with --gpus"
+            "give --params and --tokens (or --flops), or --gpu-hours, or --hours with --devices"
         )
     if params is not None and active_params is not None and active_params > params:
         raise InputError(
@@ -95,15 +162,25 @@ def resolve_architecture(model: str | None, config: str | None) -> Architecture 
     return None
 
 
+#: The training sequence length assumed for ``--config`` when ``--seq-len`` is not given: 4,096,
+#: capped at the config's ``max_position_embeddings``. A config.json records the longest context the
+#: model supports (131,072 for Llama-3.1 and recent Mistral configs), not the length it was
+#: pretrained at; 4,096 is the pretraining length of Llama 2 (Touvron et al. 2023, Table 1) and
+#: DeepSeek-V3 (DeepSeek-AI 2024, §4.2), between LLaMA's 2,048 and Llama 3's 8,192.
+CONFIG_DEFAULT_SEQ_LEN = 4096
+
+
 def architecture_flops(
-    arch: Architecture, tokens: float | None, seq_len: Number | None, flop_method: str | None
+    arch: Architecture, tokens: float | None, seq_len: Number | None, flop_method: str | None,
+    from_config: bool = False,
 ) -> tuple[float, str, float]:
     """Training FLOPs of ``tokens`` tokens through ``arch``, a label naming the method, and the
     ratio of that count to 6·N·D (1 for ``6nd``).
 
-    ``detailed`` (the default) counts every matmul per token at ``seq_len`` (default: the
-    architecture's training context), without causal halving (PaLM App. B); ``6nd`` is 6·N·D with
-    N the parameters active per token. See :mod:`carbonllm.flops.count`.
+    ``detailed`` (the default) counts every matmul per token at ``seq_len`` (default: a preset's
+    pretraining context, or :data:`CONFIG_DEFAULT_SEQ_LEN` for a config, never its
+    ``max_position_embeddings`` unasked), without causal halving (PaLM App. B); ``6nd`` is 6·N·D
+    with N the parameters active per token. See :mod:`carbonllm.flops.count`.
     """
     from carbonllm.flops.count import count_flops
 
@@ -116,13 +193,58 @@ def architecture_flops(
         label = f"6ND ({arch.name}, active params)" if arch.is_moe else f"6ND ({arch.name})"
         return training_flops_6nd(arch.active_params(), tokens), label, 1.0
     seq = None
+    note = ""
     if seq_len is not None:
         seq_value = require_positive(parse_quantity(seq_len, "--seq-len"), "--seq-len")
         if not seq_value.is_integer():
             raise InputError(f"--seq-len must be a whole number of tokens, got {seq_value:g}")
+        if seq_value > MAX_SEQ_LEN:
+            raise InputError(f"--seq-len {seq_value:g} is above the plausible limit of {MAX_SEQ_LEN:,} "
+                             f"tokens; give the length the run trains at")
         seq = int(seq_value)
+    elif from_config:
+        seq, note = config_seq_len(arch)
     count = count_flops(arch, seq)
-    return count.training_flops(tokens), count.method, count.ratio_to_6n
+    return count.model_flops_per_token * tokens, count.method + note, count.ratio_to_6n
+
+
+def config_seq_len(arch: Architecture) -> tuple[int, str]:
+    """The training sequence length assumed for a config.json without ``--seq-len``, and a note
+    saying where it comes from: the pretraining length of the preset whose shape the config
+    matches, else :data:`CONFIG_DEFAULT_SEQ_LEN` capped at ``max_position_embeddings``."""
+    preset = _matching_preset(arch)
+    if preset is not None:  # the config of a known model: its pretraining length
+        seq = preset.architecture.context_length
+        return seq, (f"; seq {seq} is the pretraining length of the {preset.name} preset, whose "
+                     f"architecture this config matches (--config default): set --seq-len to the length you train at")
+    seq = min(CONFIG_DEFAULT_SEQ_LEN, arch.context_length)
+    return seq, (f"; seq {seq} is the --config default (min of {CONFIG_DEFAULT_SEQ_LEN} and "
+                 f"max_position_embeddings {arch.context_length}): set --seq-len to the length you train at")
+
+
+def _matching_preset(arch: Architecture) -> Preset | None:
+    """The preset with the same shape as ``arch`` (layers, widths, heads, vocabulary, experts), if any."""
+    from carbonllm.flops.presets import preset_table
+
+    def shape(a: Architecture) -> tuple[object, ...]:
+        return (a.n_layers, a.d_model, a.n_heads, a.n_kv_heads or a.n_heads, a.d_ff, a.vocab_size,
+                a.ffn_type, a.moe_experts, a.moe_top_k)
+
+    wanted = shape(arch)
+    return next((p for p in preset_table() if shape(p.architecture) == wanted), None)
+
+
+def default_mfu(generation: str, basis: str) -> tuple[float, float, float, str]:
+    """The default MFU span of a hardware generation on the FLOP ``basis`` of the estimate
+    (``"6nd"`` or ``"detailed"``): dividing detailed FLOPs by a 6·N·D-calibrated MFU, or the
+    reverse, would leak the basis difference into the device-hours (docs/methodology.md)."""
+    row = mfu_table()[generation]
+    value, low, high, source = row.span(basis)
+    rests_on = (f"{row.runs} published whole run{'s' if row.runs != 1 else ''} in data/mfu_runs.csv"
+                if row.runs else "no published whole run")
+    if basis == "detailed":
+        source = f"detailed-count basis: {source} (6·N·D basis: {row.mfu:g}, data/mfu_defaults.csv)"
+    return value, low, high, f"{source} [{rests_on}]"
 
 
 def estimate(
@@ -132,7 +254,7 @@ def estimate(
     active_params: Number | None = None,
     flops: Number | None = None,
     gpu: str | None = None,
-    gpus: Number | None = None,
+    devices: Number | None = None,
     dtype: str | None = None,
     mfu: Number | None = None,
     power_w: Number | None = None,
@@ -149,11 +271,14 @@ def estimate(
     basis: str = "lifecycle",
     market_intensity: Number | None = None,
     renewable_share: Number | None = None,
+    gpus: Number | None = None,
 ) -> Estimate:
     """Estimate FLOPs, device-hours, energy and CO2e of a training run.
 
     Compute mode: ``params`` (or ``active_params``) and ``tokens``, or ``flops``; time mode:
-    ``gpu_hours``, or ``hours`` with ``gpus``. Numbers may be strings such as ``"175B"``.
+    ``gpu_hours``, or ``hours`` with ``devices``. ``gpu`` names the chip and ``devices`` counts
+    them (``gpus=N`` is the deprecated spelling of ``devices=N``). Numbers may be strings such
+    as ``"175B"``.
     With ``model`` (a preset name) or ``config`` (a Hugging Face config.json path) and ``tokens``,
     the FLOPs come from the architecture: ``flop_method`` ``"detailed"`` (default; per-layer count
     at ``seq_len``) or ``"6nd"`` (6 × its active parameters × tokens).
@@ -162,11 +287,9 @@ def estimate(
     market-based CO2e beside the location-based headline (see :mod:`carbonllm.estimator.market`).
     Raises :class:`~carbonllm.errors.InputError` (or a subclass) on bad input.
     """
-    for what, text in (("--gpu", gpu), ("--dtype", dtype), ("--region", region), ("--model", model),
-                       ("--flop-method", flop_method)):
-        require_text(text, what)
-    if config is not None and not isinstance(config, (str, os.PathLike)):
-        raise InputError(f"--config must be a path, not {type(config).__name__} {config!r}")
+    devices = devices_from_deprecated_gpus(devices, gpus)
+    check_argument_types(gpu=gpu, region=region, dtype=dtype, model=model, config=config,
+                         flop_method=flop_method, embodied=embodied)
 
     from carbonllm.estimator.market import market_intensity_g_per_kwh, with_market_based
 
@@ -194,30 +317,32 @@ def estimate(
     flops_n = _positive(flops, "--flops")
     gpu_hours_n = _positive(gpu_hours, "--gpu-hours")
     hours_n = _positive(hours, "--hours")
-    devices = _devices(gpus)
+    device_count = _devices(devices)
     mfu_n = _fraction(mfu, "--mfu")
-    power_n = _positive(power_w, "--power-w", "give the average power per device in watts")
+    power_n = None if power_w is None else check_power_w(power_w)
     pue_n = None if pue is None else parse_quantity(pue, "--pue")
     if pue_n is not None and pue_n < 1:
         raise InputError(f"--pue must be >= 1 (facility energy / IT energy), got {pue_n:g}")
+    if pue_n is not None:
+        check_plausible(pue_n, MAX_PUE, "--pue", "give facility energy / IT energy, typically 1.1-1.6")
     intensity_n = None if intensity is None else parse_quantity(intensity, "--intensity")
     if intensity_n is not None and intensity_n < 0:
         raise InputError(f"--intensity must be >= 0 gCO2e/kWh, got {intensity_n:g}")
 
-    acc = find_accelerator(gpu or DEFAULT_GPU)
+    acc = find_accelerator(DEFAULT_GPU if gpu is None else gpu)
 
     time_mode = gpu_hours_n is not None or hours_n is not None
-    if hours_n is not None and devices is None:
-        raise InputError("--hours needs --gpus N (device-hours = hours x devices)")
-    if hours_n is not None and devices is not None:
-        gpu_hours_n = hours_n * devices
+    if hours_n is not None and device_count is None:
+        raise InputError("--hours needs --devices N (device-hours = hours x devices)")
+    if hours_n is not None and device_count is not None:
+        gpu_hours_n = hours_n * device_count
 
     peak = mfu_span = chosen_dtype = method = None
     if not time_mode:
         arch = resolve_architecture(model, config)
-        ratio_to_6nd = 1.0
         if arch is not None:
-            flops_n, method, ratio_to_6nd = architecture_flops(arch, tokens_n, seq_len, flop_method)
+            flops_n, method, _ = architecture_flops(arch, tokens_n, seq_len, flop_method,
+                                                     from_config=config is not None)
         else:
             flops_n, method = resolve_flops(params_n, active_n, tokens_n, flops_n)
         chosen_dtype = (dtype or acc.default_dtype()).lower()
@@ -225,13 +350,8 @@ def estimate(
         if mfu_n is not None:
             mfu_span = defaults.Span.given(mfu_n)
         else:
-            value, low, high, source = mfu_defaults()[acc.generation]
-            if ratio_to_6nd != 1.0:
-                # The defaults are whole-run 6·N·D utilisations (6·N·D ÷ published device-hours × peak).
-                # On a FLOP count r × 6·N·D the same run needs MFU × r to take the same device-hours.
-                value, low, high = (min(1.0, m * ratio_to_6nd) for m in (value, low, high))
-                source += (f"; x{ratio_to_6nd:.3f} because these are 6·N·D-based and the detailed count is "
-                           f"{ratio_to_6nd:.3f} x 6·N·D, so the predicted device-hours stay calibrated")
+            flop_basis = "detailed" if arch is not None and method and method.startswith("detailed") else "6nd"
+            value, low, high, source = default_mfu(acc.generation, flop_basis)
             if chosen_dtype != acc.default_dtype():
                 base = acc.default_dtype()
                 source += (f"; these MFUs were measured against {base} peaks: applied to the {chosen_dtype} peak "
@@ -260,11 +380,16 @@ def estimate(
         intensity_value = intensity_n
         intensity_note: str | None
         intensity_basis, intensity_note = intensity_basis_of_user_value(basis)
+        intensity_low = intensity_high = intensity_n
+        spread_source = None
     else:
-        zone = find_zone(region or defaults.DEFAULT_REGION)
+        zone = find_zone(defaults.DEFAULT_REGION if region is None else region)
         region_code, region_name, year = zone.zone, zone.name, zone.year
         intensity_value, intensity_basis = zone.intensity_for(basis)
         intensity_source, intensity_note = zone.source, zone.basis_note(basis)
+        spread = defaults.GRID_INTENSITY_SPREAD
+        intensity_low, intensity_high = intensity_value * spread.low, intensity_value * spread.high
+        spread_source = spread.source
 
     embodied_spec = None
     if embodied:
@@ -279,12 +404,14 @@ def estimate(
     spec = RunSpec(
         flops=None if time_mode else flops_n,
         device_hours=gpu_hours_n if time_mode else None,
-        devices=devices,
+        devices=device_count,
         peak_tflops=peak,
         mfu=mfu_span,
         power_w=power,
         pue=pue_span,
         intensity_g_per_kwh=intensity_value,
+        intensity_low_g_per_kwh=intensity_low,
+        intensity_high_g_per_kwh=intensity_high,
         embodied=embodied_spec,
     )
     calc = calculate(spec)
@@ -292,9 +419,11 @@ def estimate(
         raise InputError("the inputs overflow a floating-point number; check their magnitudes")
     result = Estimate(
         **calc.model_dump(exclude={"wall_clock_hours"}),
-        devices=devices,
+        devices=device_count,
         wall_clock_hours=hours_n if hours_n is not None else calc.wall_clock_hours,
         intensity_g_per_kwh=intensity_value,
+        intensity_g_per_kwh_low=intensity_low,
+        intensity_g_per_kwh_high=intensity_high,
         assumptions=Assumptions(
             gpu=acc.name,
             dtype=chosen_dtype,
@@ -315,6 +444,11 @@ def estimate(
             region_name=region_name,
             intensity_year=year,
             intensity_source=intensity_source,
+            intensity_spread_source=spread_source,
+            defaults=tuple(name for name, was_given in (
+                ("gpu", gpu is not None), ("mfu", mfu_span is None or mfu_n is not None),
+                ("power_w", power_n is not None), ("pue", pue_n is not None),
+                ("region", region is not None or intensity_n is not None)) if not was_given),
             flop_method=method,
             embodied_source=embodied_spec.source if embodied_spec else None,
             intensity_basis=intensity_basis,

@@ -7,15 +7,13 @@ Plain frozen models with units in every field name; ``Estimate.to_dict()`` is th
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
-
 from carbonllm._version import __version__
+from carbonllm.records import Record, record
 
 
-class Assumptions(BaseModel):
+@record
+class Assumptions(Record):
     """What an estimate assumed, with where each figure comes from. Printed with every result."""
-
-    model_config = ConfigDict(frozen=True)
 
     gpu: str
     dtype: str | None
@@ -44,12 +42,14 @@ class Assumptions(BaseModel):
     intensity_note: str | None = None
     #: Where the market-based intensity comes from (None when no market input was given).
     market_source: str | None = None
+    intensity_spread_source: str | None = None  # why the intensity has a low-high (None: given)
+    # which assumptions were defaults rather than given: any of "gpu", "mfu", "power_w", "pue", "region"
+    defaults: tuple[str, ...] = ()
 
 
-class Estimate(BaseModel):
+@record
+class Estimate(Record):
     """The result of an estimate. Units are in the field names; ``method`` says it is estimated."""
-
-    model_config = ConfigDict(frozen=True)
 
     method: str = "estimated"
     carbonllm_version: str = __version__
@@ -75,6 +75,10 @@ class Estimate(BaseModel):
     market_co2e_kg: float | None = None
     market_co2e_kg_low: float | None = None
     market_co2e_kg_high: float | None = None
+    # the intensity's accounting-basis spread (defaults.GRID_INTENSITY_SPREAD); equal to
+    # intensity_g_per_kwh when the intensity was given
+    intensity_g_per_kwh_low: float | None = None
+    intensity_g_per_kwh_high: float | None = None
 
     def to_dict(self) -> dict[str, object]:
         """A plain dict (the ``--format json`` object)."""

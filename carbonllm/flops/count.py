@@ -35,6 +35,9 @@ from carbonllm.flops.architecture import Architecture
 Recompute = Literal["none", "selective", "full"]
 RECOMPUTE = ("none", "selective", "full")
 
+#: Plausibility limit on the sequence length (the same as carbonllm.estimator.resolve.MAX_SEQ_LEN).
+MAX_SEQ_LEN = 10_000_000
+
 BACKWARD_FACTOR = 2.0  # backward = 2× forward (Kaplan et al. 2020 §2.1; Hoffmann et al. 2022 App. F)
 
 
@@ -189,11 +192,20 @@ def count_flops(
     forward FLOPs chosen by ``recompute`` (Korthikanti et al. 2022 Eq. 8 for selective; Narayanan
     Eq. 3 for full). ``causal_half`` halves QKᵀ and AV (default False: PaLM App. B convention).
     """
-    if recompute not in RECOMPUTE:
-        raise InputError(f"recompute must be one of {', '.join(RECOMPUTE)}, not {recompute!r}")
+    if not isinstance(arch, Architecture):
+        raise InputError(f"arch must be an Architecture (find_architecture(name) or load_config(path)), "
+                         f"not {type(arch).__name__}")
+    if not isinstance(causal_half, bool):
+        raise InputError(f"causal_half must be True or False, not {causal_half!r:.40}")
+    if not isinstance(recompute, str) or recompute not in RECOMPUTE:
+        raise InputError(f"recompute must be one of {', '.join(RECOMPUTE)}, not {recompute!r:.40}")
     s = arch.context_length if seq_len is None else seq_len
     if isinstance(s, bool) or not isinstance(s, int) or s <= 0:
-        raise InputError(f"--seq-len must be a whole number of tokens > 0, got {s!r}")
+        raise InputError(f"--seq-len must be a whole number of tokens > 0, got {s!r:.40}")
+    if s > MAX_SEQ_LEN:
+        shown = f"{s:,}" if s.bit_length() < 1000 else "of over 300 digits"
+        raise InputError(f"--seq-len {shown} is above the plausible limit of {MAX_SEQ_LEN:,} tokens; "
+                         f"give the length the run trains at")
     d, v = arch.d_model, arch.vocab_size
 
     rows = [_Row("embeddings" + (" (+ learned positions)" if arch.learned_positions else ""), "embedding", 1,

@@ -17,6 +17,7 @@ from typing import Any
 
 from carbonllm.errors import ConfigError
 from carbonllm.flops.architecture import MLA, Architecture
+from carbonllm.names import require_path
 
 Config = dict[str, Any]
 
@@ -207,7 +208,7 @@ def architecture_from_dict(
 
 def load_config(path: str | Path, name: str | None = None) -> Architecture:
     """Read the ``config.json`` at ``path`` (a file, or a directory holding one)."""
-    p = Path(path)
+    p = require_path(path, "--config")
     if p.is_dir():
         p = p / "config.json"
     from carbonllm.errors import InputError

@@ -57,6 +57,7 @@ from carbonllm.measure.records import (
     summary_problem,
 )
 from carbonllm.measure.track_config import DEFAULT_RUNS_DIR
+from carbonllm.names import require_path
 from carbonllm.units import SECONDS_PER_HOUR, co2e_kg_from
 
 SUMMARY_SUFFIX = ".summary.json"
@@ -265,7 +266,7 @@ def load_run(path: str | Path, run_id: str | None = None) -> RunSummary:
     Raises :class:`InputError` for a path that is not a carbonllm run and
     :class:`DataTableError` for a corrupt summary, each with a one-line message.
     """
-    path = Path(path)
+    path = require_path(path)
     if path.is_dir():
         return merge_runs(path, run_id=run_id)
     summary = read_summary(path)
@@ -338,7 +339,7 @@ def merge_runs(directory: str | Path, run_id: str | None = None) -> RunSummary:
     named in the notes. Raises :class:`InputError` if there is no readable summary, or if the
     directory holds several runs and ``run_id`` does not pick one (see :func:`load_runs`).
     """
-    runs = RunDirectory(directory)
+    runs = RunDirectory(require_path(directory, "directory"))
     return runs.merged(runs.pick(run_id))
 
 

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict
 
 from carbonllm.errors import InputError
 from carbonllm.estimator import defaults
+from carbonllm.names import require_path, require_text
 from carbonllm.quantities import parse_quantity, require_positive
 from carbonllm.settings import ENVIRONMENT, find_config_file, read_config_file
 
@@ -342,4 +343,24 @@ def _metrics_fields(merged: Mapping[str, Any]) -> dict[str, Any]:
     return fields
 
 
-__all__ = ["DEFAULT_INTERVAL_S", "MAX_INTERVAL_S", "MIN_INTERVAL_S", "TrackConfig", "resolve_config"]
+def check_track_arguments(*, region: object, gpu: object, dtype: object, output_dir: object,
+                           progress_file: object, gpu_ids: object, basis: object = None,
+                           metrics_host: object = None, pushgateway: object = None) -> None:
+    """The keywords of ``carbonllm.track()``: names must be non-empty text and paths paths, checked
+    before any configuration is resolved so a wrong type is an ``InputError``, not an AttributeError."""
+    for value, what, example in ((region, "region", "FR"), (gpu, "gpu", "A100"), (dtype, "dtype", "bf16"),
+                                 (basis, "basis", "lifecycle"), (metrics_host, "metrics_host", "127.0.0.1"),
+                                 (pushgateway, "pushgateway", "http://127.0.0.1:9091")):
+        if value is not None:
+            require_text(value, what, example)
+    for path, what in ((output_dir, "output_dir"), (progress_file, "progress_file")):
+        if path is not None:
+            require_path(path, what)
+    if gpu_ids is not None and (isinstance(gpu_ids, bool) or not isinstance(gpu_ids, (str, int, list, tuple))):
+        raise InputError(f"gpu_ids must be a comma-separated string or a list of ids, not {type(gpu_ids).__name__}")
+    if (isinstance(gpu_ids, (list, tuple)) and not gpu_ids) or (isinstance(gpu_ids, str) and not gpu_ids.strip()):
+        raise InputError("gpu_ids is empty; give the ids to measure (e.g. [0, 1]) or leave it out for all")
+
+
+__all__ = ["DEFAULT_INTERVAL_S", "MAX_INTERVAL_S", "MIN_INTERVAL_S", "TrackConfig", "check_track_arguments",
+           "resolve_config"]

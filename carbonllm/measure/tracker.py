@@ -47,7 +47,7 @@ from carbonllm.measure.runfiles import (
 )
 from carbonllm.measure.sampler import JsonlSink, Sampler, Snapshot
 from carbonllm.measure.sensors import Sensor, SensorSet, discover_sensors
-from carbonllm.measure.track_config import TrackConfig, resolve_config
+from carbonllm.measure.track_config import TrackConfig, check_track_arguments, resolve_config
 from carbonllm.units import J_PER_KWH, co2e_kg_from
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -448,7 +448,7 @@ class Tracker:
         if not self._estimate_tried:
             self._estimate_tried = True
             try:
-                est = estimate(params=cfg.params, tokens=total_tokens / cfg.nodes, gpu=acc.name, gpus=gpu_count,
+                est = estimate(params=cfg.params, tokens=total_tokens / cfg.nodes, gpu=acc.name, devices=gpu_count,
                                dtype=cfg.dtype, pue=cfg.pue, intensity=cfg.intensity_g_per_kwh)
             except CarbonLLMError as e:
                 self._projection_notes = [*self._projection_notes, f"projection: no FLOP-model estimate ({e})"]
@@ -499,6 +499,9 @@ def track(
     location-based figure. Raises
     :class:`~carbonllm.errors.InputError` on bad values.
     """
+    check_track_arguments(region=region, gpu=gpu, dtype=dtype, output_dir=output_dir,
+                           progress_file=progress_file, gpu_ids=gpu_ids, basis=basis,
+                           metrics_host=metrics_host, pushgateway=pushgateway)
     if config is None:
         ids = [str(i) for i in gpu_ids] if isinstance(gpu_ids, (list, tuple)) else gpu_ids
         config = resolve_config(dict(region=region, intensity_g_per_kwh=intensity, pue=pue, interval_s=interval_s,

@@ -26,6 +26,7 @@ from typing import Any
 from carbonllm._version import __version__
 from carbonllm.errors import InputError
 from carbonllm.files import MIB, read_text
+from carbonllm.names import require_path
 from carbonllm.report.data import ReportData
 from carbonllm.units import J_PER_KWH, SECONDS_PER_HOUR
 
@@ -201,6 +202,7 @@ def read_emissions_csv(path: Path) -> ReportData:
     Rows cut short (a file truncated while codecarbon was writing) are skipped and said so in
     the report's notes.
     """
+    path = require_path(path)
     text = read_text(path, "codecarbon file", MAX_CSV_BYTES)
     reader = csv.DictReader(io.StringIO(text))
     try:

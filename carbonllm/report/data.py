@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from carbonllm._version import __version__
 from carbonllm.errors import InputError
+from carbonllm.quantities import sig, span_text
 from carbonllm.units import G_PER_KG, SECONDS_PER_HOUR
 
 TRAINING_TYPES = ("pre-training", "fine-tuning")
@@ -125,6 +126,9 @@ def _float(value: Any, what: str) -> float | None:
         raise InputError(f"{what} is not a number: {value!r}") from None
     if not math.isfinite(number):
         raise InputError(f"{what} is not a finite number: {value!r}")
+    if number < 0:  # every figure read here is an energy, a mass, a time, a rate or a ratio
+        raise InputError(f"{what} is {number:g}, below the limit of 0 (it cannot be negative); "
+                         f"the file is damaged: write it again with carbonllm")
     return number
 
 
@@ -136,12 +140,7 @@ def _required(data: Mapping[str, Any], key: str, what: str) -> float:
 
 
 def _span_text(value: float | None, low: float | None, high: float | None, unit: str = "") -> str:
-    if value is None:
-        return "-"
-    text = f"{value:g}{unit}"
-    if low is not None and high is not None and low != high:
-        text += f" ({low:g}-{high:g}{unit})"
-    return text
+    return "-" if value is None else span_text(value, low, high, unit)
 
 
 def from_estimate(data: Mapping[str, Any]) -> ReportData:
@@ -159,7 +158,7 @@ def from_estimate(data: Mapping[str, Any]) -> ReportData:
         flops = _float(data.get("flops"), "flops")
         assumed.append(f"{flops:.3g} training FLOPs ({a['flop_method']})" if flops else str(a["flop_method"]))
     if a.get("peak_tflops") is not None:
-        assumed.append(f"{a.get('dtype')} peak {a['peak_tflops']:g} TFLOP/s dense")
+        assumed.append(f"{a.get('dtype')} peak {sig(a['peak_tflops'], 4, trim=True)} TFLOP/s dense")
     if a.get("mfu") is not None:
         assumed.append(f"MFU {_span_text(a['mfu'], a.get('mfu_low'), a.get('mfu_high'))}")
         sources.append(f"MFU: {a.get('mfu_source')}")
@@ -275,3 +274,27 @@ def from_run_summary(summary: Mapping[str, Any], notes: tuple[str, ...] = ()) ->
 
 
 # --- number formatting ------------------------------------------------------------------------
+
+
+def with_embodied(data: ReportData) -> ReportData:
+    """``data`` with the devices' embodied (manufacturing) emissions charged for its device-hours,
+    as ``carbonllm estimate --embodied`` does: Luccioni et al. 2022 §4.3, amortised over a 6-year
+    life at 85% use (:mod:`carbonllm.estimator.defaults`). A run with no GPU-hours (CPU only) has
+    nothing to charge and is returned with a note; an estimate that already has them is unchanged.
+    """
+    from carbonllm.estimator import defaults
+    from carbonllm.estimator.calculator import embodied_co2e_kg
+
+    if data.embodied_co2e_kg is not None:
+        return data
+    if not data.device_hours:
+        note = "embodied emissions not charged: the run has no GPU-hours (the A100-server figures are per GPU)"
+        return data.model_copy(update={"notes": (*data.notes, note)})
+    embodied = embodied_co2e_kg(data.device_hours, defaults.EMBODIED_KG_PER_DEVICE,
+                                defaults.EMBODIED_LIFETIME_YEARS, defaults.EMBODIED_UTILISATION)
+    name = data.gpu_name or "the GPUs"
+    source = defaults.EMBODIED_SOURCE + ("" if "A100" in name else f"; A100-server figures applied to {name}")
+    return data.model_copy(update={
+        "embodied_co2e_kg": embodied,
+        "assumption_sources": (*data.assumption_sources, f"embodied: {source}"),
+    })

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from carbonllm.errors import CarbonLLMError, InputError
 from carbonllm.files import MIB, open_regular, parse_json
+from carbonllm.names import require_path
 from carbonllm.report.data import RUN_FORMAT, ReportData, from_estimate, from_run_summary
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -126,7 +127,7 @@ def load_report(path: str | Path) -> LoadedReport:
 
     Raises :class:`~carbonllm.errors.InputError` with a one-line reason when it is none of them.
     """
-    path = Path(path)
+    path = require_path(path)
     if not path.exists():
         raise InputError(f"{path} does not exist")
     if path.is_dir():
@@ -216,7 +217,7 @@ def samples_to_pandas(run: str | Path) -> pandas.DataFrame:
     """
     import pandas as pd
 
-    samples, skipped = read_samples(_samples_paths(run))
+    samples, skipped = read_samples(_samples_paths(require_path(run, "run")))
     frame = pd.DataFrame(samples, columns=["node", *SAMPLE_KEYS])
     frame.attrs["skipped"] = skipped
     return frame

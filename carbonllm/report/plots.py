@@ -16,7 +16,8 @@ from carbonllm.report.statement import sig
 if TYPE_CHECKING:  # pragma: no cover
     from carbonllm.estimator.comparison import Comparison
 
-INSTALL_HINT = "install the plot extra: pip install 'carbonllm[plot]'"
+INSTALL_HINT = ("install the plot extra: pip install 'carbonllm[plot]' (from a source checkout: "
+                "pip install '.[plot]'; or just pip install matplotlib)")
 
 
 #: Image formats matplotlib's Agg backend writes, by file extension.

@@ -21,22 +21,9 @@ import math
 
 from carbonllm._version import __version__
 from carbonllm.errors import InputError
+from carbonllm.quantities import duration_text, energy_text, mass_text, sig
 from carbonllm.report.data import TRAINING_TYPES, ReportData
-from carbonllm.units import G_PER_KG, KG_PER_TONNE, SECONDS_PER_HOUR
-
-
-def _rounded(value: float, digits: int) -> tuple[float, int]:
-    """``value`` rounded to ``digits`` significant digits, and the decimals that shows."""
-    exponent = math.floor(math.log10(abs(value)))
-    return round(value, digits - 1 - exponent), max(0, digits - 1 - exponent)
-
-
-def sig(value: float, digits: int = 3) -> str:
-    """``value`` to ``digits`` significant digits with thousands separators: 94466.9 → ``94,500``."""
-    if value == 0 or not math.isfinite(value):
-        return f"{value:g}"
-    rounded, decimals = _rounded(value, digits)
-    return f"{rounded:,.{decimals}f}"
+from carbonllm.units import G_PER_KG
 
 
 def plain_number(value: float, digits: int = 6) -> str:
@@ -44,24 +31,9 @@ def plain_number(value: float, digits: int = 6) -> str:
     ``1e+07`` as a string): 37786774.6 → ``37786800``, 0.01234567 → ``0.0123457``."""
     if value == 0 or not math.isfinite(value):
         return f"{value:g}"
-    rounded, decimals = _rounded(value, digits)
-    return f"{rounded:.{decimals}f}"
-
-
-def mass_text(co2e_kg: float) -> str:
-    """Emissions in a readable unit: ``12.3 tCO2e``, ``456 kgCO2e`` or ``7.89 gCO2e``."""
-    if abs(co2e_kg) >= KG_PER_TONNE:
-        return f"{sig(co2e_kg / KG_PER_TONNE)} tCO2e"
-    if abs(co2e_kg) >= 1 or co2e_kg == 0:
-        return f"{sig(co2e_kg)} kgCO2e"
-    return f"{sig(co2e_kg * G_PER_KG)} gCO2e"
-
-
-def energy_text(energy_kwh: float) -> str:
-    """Energy in kWh, or Wh below 1 kWh: ``94,500 kWh``, ``12.3 Wh``."""
-    if abs(energy_kwh) >= 1 or energy_kwh == 0:
-        return f"{sig(energy_kwh)} kWh"
-    return f"{sig(energy_kwh * 1000)} Wh"
+    exponent = math.floor(math.log10(abs(value)))
+    decimals = max(0, digits - 1 - exponent)
+    return f"{round(value, digits - 1 - exponent):.{decimals}f}"
 
 
 # --- what a report says -----------------------------------------------------------------------
@@ -145,7 +117,7 @@ def statement_facts(data: ReportData) -> list[tuple[str, str]]:
     if data.device_hours is not None and data.gpu_count != 0:
         facts.append(("Device-hours", f"{sig(data.device_hours)} GPU-hours"))
     if data.duration_s is not None:
-        facts.append(("Wall-clock", f"{sig(data.duration_s / SECONDS_PER_HOUR)} h"))
+        facts.append(("Wall-clock", duration_text(data.duration_s)))
     energy = energy_text(data.energy_kwh)
     if data.it_energy_kwh is not None and data.pue is not None:
         energy += f" (IT energy {energy_text(data.it_energy_kwh)} x PUE {data.pue:g})"
@@ -182,20 +154,38 @@ def render_markdown(data: ReportData) -> str:
     """A short statement for a paper or README, in Markdown."""
     verb = "measured" if data.method == "measured" else "estimated"
     lead = (f"**Carbon footprint ({verb}).** Training emitted about {mass_text(data.co2e_kg)} "
-            f"from {energy_text(data.energy_kwh)} of electricity{_range_text(data)}.")
+            f"from {energy_text(data.energy_kwh)} of electricity{markdown_escape(_range_text(data))}.")
     lines = [lead, ""]
-    lines += [f"- **{label}:** {text}" for label, text in statement_facts(data)]
+    lines += [f"- **{markdown_escape(label)}:** {markdown_escape(text)}" for label, text in statement_facts(data)]
     return "\n".join(lines) + "\n"
 
 
 _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                  # in text mode the OT1 font encoding prints <, > and | as ¡, ¿ and an em dash
+                  "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}"}
 
 
 def latex_escape(text: str) -> str:
-    """Escape LaTeX's special characters and write CO2e with a subscript."""
+    """Escape LaTeX's special characters (``\\ & % $ # _ { } ~ ^ < > |``), keep ``--`` as two
+    hyphens, drop control characters, and write CO2e with a subscript."""
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
     escaped = "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+    # two hyphens in a row would print as an en dash (--format), three as an em dash
+    escaped = escaped.replace("--", "-{}-").replace("--", "-{}-")
     return escaped.replace("CO2e", r"CO\textsubscript{2}e")
+
+
+_MARKDOWN_SPECIAL = set("\\`*_[]<>|~&")
+
+
+def markdown_escape(text: str) -> str:
+    """Escape what Markdown (CommonMark and GitHub's) would read as markup in interpolated text:
+    emphasis, code, links, HTML and entities, tables, strikethrough (a backslash before ASCII
+    punctuation is a literal in CommonMark); newlines and control characters become spaces, so a
+    value never starts a new line, heading or list item."""
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in text)
 
 
 def render_latex(data: ReportData) -> str:

@@ -14,9 +14,8 @@ row.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
-
 from carbonllm.errors import InputError
+from carbonllm.records import Record, record
 
 #: The bases a row's ``intensity_g_per_kwh`` may be on.
 LIFECYCLE = "lifecycle"
@@ -25,10 +24,9 @@ BASES = (LIFECYCLE, "direct_combustion", "co2_direct")
 BASIS_CHOICES = ("lifecycle", "direct")
 
 
-class GridZone(BaseModel):
+@record
+class GridZone(Record):
     """A country, subregion or cloud region and the carbon intensity of its electricity."""
-
-    model_config = ConfigDict(frozen=True)
 
     zone: str
     aliases: tuple[str, ...] = ()

@@ -7,17 +7,15 @@ it is Google's measured maximum chip power, the only figure Google publishes. So
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
-
 from carbonllm.errors import InputError
+from carbonllm.records import Record, record
 
 DTYPES = ("fp32", "tf32", "bf16", "fp16", "fp8")
 
 
-class Accelerator(BaseModel):
+@record
+class Accelerator(Record):
     """One accelerator (GPU, TPU chip, Gaudi card) and its published figures."""
-
-    model_config = ConfigDict(frozen=True)
 
     name: str
     full_name: str

@@ -12,12 +12,11 @@ import functools
 import io
 import os
 from collections.abc import Callable, Iterator
-from importlib import resources
 from pathlib import Path
 from typing import TypeVar
 
 from carbonllm.errors import DataTableError, UnknownHardwareError, UnknownRegionError
-from carbonllm.names import nearest, normalize
+from carbonllm.names import common_country_code, nearest, normalize
 from carbonllm.tables.grid import BASES, GridZone
 from carbonllm.tables.hardware import DTYPES, Accelerator
 
@@ -31,6 +30,8 @@ DATA_DIR_ENV = "CARBONLLM_DATA_DIR"
 #: The tables beside the package in a source checkout (``data/`` at the repository's top level),
 #: used when ``carbonllm`` is imported from the checkout itself rather than from an install.
 _SOURCE_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+#: The tables of an installed package (``carbonllm/data``).
+_INSTALLED_DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
 
 def _read_text(filename: str) -> str:
@@ -38,6 +39,11 @@ def _read_text(filename: str) -> str:
     try:
         if override:
             return (Path(override) / filename).read_text(encoding="utf-8")
+        for directory in (_INSTALLED_DATA_DIR, _SOURCE_DATA_DIR):  # plain files: no importlib.resources
+            if (directory / filename).is_file():  # import (8 ms of the estimate's start-up)
+                return (directory / filename).read_text(encoding="utf-8")
+        from importlib import resources  # a zipped install
+
         try:
             return resources.files("carbonllm.data").joinpath(filename).read_text(encoding="utf-8")
         except ModuleNotFoundError:  # a source checkout: carbonllm/data exists only once installed
@@ -169,18 +175,13 @@ def find_accelerator(name: str) -> Accelerator:
 MFU_CSV = "mfu_defaults.csv"
 
 
-@functools.cache
 def mfu_defaults() -> dict[str, tuple[float, float, float, str]]:
-    """Generation → (mfu, mfu_low, mfu_high, source), from ``data/mfu_defaults.csv``."""
-    rows = read_rows(MFU_CSV, ("generation", "mfu", "mfu_low", "mfu_high", "source"))
+    """Generation → (mfu, mfu_low, mfu_high, source) on the 6·N·D basis, from
+    ``data/mfu_defaults.csv`` (read by :func:`carbonllm.tables.mfu.mfu_table`, which also holds the
+    detailed-count basis)."""
+    from carbonllm.tables.mfu import mfu_table  # it reads through this module
 
-    def make(row: dict[str, str]) -> tuple[str, tuple[float, float, float, str]]:
-        mfu, low, high = (float(row[c]) for c in ("mfu", "mfu_low", "mfu_high"))
-        if not 0 < low <= mfu <= high <= 1:
-            raise ValueError(f"need 0 < mfu_low <= mfu <= mfu_high <= 1 for {row['generation']}")
-        return row["generation"], (mfu, low, high, _require_source(row))
-
-    return dict(_build(MFU_CSV, rows, make))
+    return {g: (d.mfu, d.mfu_low, d.mfu_high, d.source) for g, d in mfu_table().items()}
 
 
 # --- grid intensity ------------------------------------------------------------------------
@@ -239,6 +240,8 @@ def find_zone(name: str) -> GridZone:
     Raises ``UnknownRegionError`` with the nearest names when there is none.
     """
     found = _grid_index().get(normalize(name))
+    if found is None and (common := common_country_code(name)) is not None:  # UK -> GBR, Holland -> NLD
+        found = _grid_index().get(normalize(common))
     if found is None:
         names = [z.zone for z in grid_table()] + [z.name for z in grid_table()]
         raise UnknownRegionError(name, nearest(name, names))
@@ -247,7 +250,10 @@ def find_zone(name: str) -> GridZone:
 
 def clear_caches() -> None:
     """Forget every cached table (after changing ``CARBONLLM_DATA_DIR``)."""
-    for fn in (hardware_table, _hardware_index, mfu_defaults, grid_table, _grid_index):
+    for fn in (hardware_table, _hardware_index, grid_table, _grid_index):
         fn.cache_clear()
+    from carbonllm.tables import mfu  # a module of this package that reads through this one
+
+    mfu.clear_caches()
 
 

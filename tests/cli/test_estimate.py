@@ -73,7 +73,7 @@ def test_csv_has_one_row_with_flat_assumptions(run_cli):
         (["--params", "abc", "--tokens", "1e9"], "'--params': 'abc' is not a number"),
         (["--params", "7e9", "--tokens", "0"], "--tokens must be greater than 0"),
         (["--gpu-hours", "-1"], "--gpu-hours must be greater than 0"),
-        (["--hours", "0", "--gpus", "8"], "--hours must be greater than 0"),
+        (["--hours", "0", "--devices", "8"], "--hours must be greater than 0"),
         (["--params", "7e9", "--tokens", "1e9", "--mfu", "1.2"], "--mfu must be in (0, 1]"),
         (["--params", "7e9", "--tokens", "1e9", "--mfu", "0"], "--mfu must be in (0, 1]"),
         (["--params", "7e9", "--tokens", "1e9", "--pue", "0.8"], "--pue must be >= 1"),

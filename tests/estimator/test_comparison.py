@@ -37,7 +37,10 @@ def test_a_pair_matches_the_hand_computation():
     assert row.wall_clock_hours == pytest.approx(hours / 64)
     assert row.energy_kwh == pytest.approx(hours * 0.4)
     assert row.co2e_kg == pytest.approx(hours * 0.4 * find_zone("FR").intensity_g_per_kwh / 1000)
-    assert row.co2e_kg_low == row.co2e_kg_high == row.co2e_kg  # everything given: no spread
+    # everything but the grid intensity was given: the only spread is the table intensity's
+    # accounting basis, x370/490 to x490/370 (IPCC AR5 gas direct vs lifecycle), rounded to 0.76-1.32
+    assert row.co2e_kg_low == pytest.approx(row.co2e_kg * 0.76)
+    assert row.co2e_kg_high == pytest.approx(row.co2e_kg * 1.32)
 
 
 def test_a_tpu_without_published_power_is_skipped_with_its_reason():
@@ -203,3 +206,108 @@ def test_cli_compare_prints_the_warning_and_market_column(run_cli):
     bad = run_cli("compare", "--params", "7b", "--tokens", "2T", "--gpu", "H100", "--region", "FR",
                   "--renewable-share", "2")
     assert bad.exit_code == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+# --- per-accelerator --mfu / --power-w (issue 9) ------------------------------------------------
+
+
+def test_power_per_chip_sets_only_the_chips_it_names():
+    result = compare(gpus="A100,H100,TPUv5p", regions="FR", params="7B", tokens="2T", power_w="TPUv5p=300")
+    rows = {r.gpu: r for r in result.rows}
+    assert rows["TPU v5p"].power_w == 300 and rows["TPU v5p"].power_given
+    # the others keep their table TDP (data/hardware.csv: H100 SXM 700 W, A100 SXM 400 W)
+    assert rows["H100 SXM5 80GB"].power_w == 700 and not rows["H100 SXM5 80GB"].power_given
+    assert rows["A100 SXM4 80GB"].power_w == 400 and not rows["A100 SXM4 80GB"].power_given
+
+
+def test_a_bare_power_fills_only_the_chips_without_a_table_figure():
+    result = compare(gpus="A100,H100,TPUv5p", regions="FR", params="7B", tokens="2T", power_w=400)
+    rows = {r.gpu: r for r in result.rows}
+    assert rows["TPU v5p"].power_w == 400 and rows["TPU v5p"].power_given
+    assert rows["H100 SXM5 80GB"].power_w == 700 and not rows["H100 SXM5 80GB"].power_given
+    # a mapping and a bare fallback among pairs work the same way
+    mixed = compare(gpus="A100,H100,TPUv5p", regions="FR", params="7B", tokens="2T", power_w="350,H100=650")
+    mixed_rows = {r.gpu: r.power_w for r in mixed.rows}
+    assert mixed_rows == {"TPU v5p": 350, "H100 SXM5 80GB": 650, "A100 SXM4 80GB": 400}
+    mapped = compare(gpus=["A100", "H100"], regions="FR", params="7B", tokens="2T", mfu={"H100": 0.45})
+    mfus = {r.gpu: (r.mfu, r.mfu_given) for r in mapped.rows}
+    assert mfus == {"H100 SXM5 80GB": (0.45, True), "A100 SXM4 80GB": (0.38, False)}
+
+
+@pytest.mark.parametrize(
+    ("power_w", "message"),
+    [
+        ("B200=300", "--power-w names B200"),
+        ("TPUv5p=", "must be a number"),
+        ("=300", "write NAME=VALUE pairs"),
+        ("TPUv5p=-3", "must be greater than 0"),
+        ("Nope=3", "Unknown"),
+    ],
+)
+def test_bad_per_chip_values_are_input_errors(power_w, message):
+    with pytest.raises(InputError) as info:
+        compare(gpus="A100,TPUv5p", regions="FR", params="7B", tokens="2T", power_w=power_w)
+    assert message.lower() in str(info.value).lower()
+
+
+def test_compare_piped_shows_every_id_whole_and_marks_given_figures(run_cli):
+    out = run_cli("compare", "--params", "7b", "--tokens", "2T", "--gpu", "A100,H100,TPUv5p",
+                  "--region", "FR,aws:us-east-1,azure:westeurope", "--power-w", "TPUv5p=300")
+    assert out.exit_code == 0, out.stderr
+    assert "…" not in out.stdout
+    lines = out.stdout.splitlines()
+    for zone in ("FRA", "aws:us-east-1", "azure:westeurope"):
+        assert sum(f" {zone} " in line for line in lines) == 3, zone
+    h100 = [line for line in lines if "H100 SXM5 80GB" in line]
+    assert len(h100) == 3 and all(" 700 " in line for line in h100)
+    assert all(" 300* " in line for line in lines if "TPU v5p" in line)
+    assert "* given by you" in out.stdout
+
+
+def test_compare_cli_bad_per_chip_value_is_one_line(run_cli):
+    out = run_cli("compare", "--params", "7b", "--tokens", "2T", "--gpu", "A100", "--region", "FR",
+                  "--power-w", "H100=300")
+    assert out.exit_code == 2 and len(out.stderr.strip().splitlines()) == 1
+    assert "--power-w names H100" in out.stderr
+
+
+# --- one vocabulary: gpu/gpus name chips, region/regions name zones, devices counts (issue 9) ----
+
+
+def test_estimate_compare_and_plan_share_one_vocabulary():
+    import carbonllm
+
+    est = carbonllm.estimate(params="7B", tokens="2T", gpu="A100", region="FR", devices=64)
+    row = {r.gpu: r for r in compare(gpu="A100", region="FR", params="7B", tokens="2T", devices=64).rows}
+    same = row["A100 SXM4 80GB"]
+    assert same.co2e_kg == pytest.approx(est.co2e_kg) and same.devices == est.devices == 64
+    assert compare(gpus=["A100"], regions=["FR"], params="7B", tokens="2T").rows[0].region == "FRA"
+    plan = carbonllm.plan_budget(flops=1e23, gpu="A100", region="FR")
+    assert plan.rates.gpu == "A100 SXM4 80GB"
+
+
+def test_old_spellings_of_the_device_count_warn_and_still_work():
+    import carbonllm
+
+    with pytest.warns(DeprecationWarning, match="use devices=N"):
+        old = carbonllm.estimate(params="7B", tokens="2T", gpu="A100", region="FR", gpus=64)
+    assert old.devices == 64 and old.wall_clock_hours == pytest.approx(old.device_hours / 64)
+    # compare(gpu="A100", gpus=256) used to raise TypeError
+    with pytest.warns(DeprecationWarning, match="use devices=N"):
+        rows = compare(gpu="A100", gpus=256, region="FR", params="7B", tokens="2T").rows
+    assert rows[0].devices == 256
+    with pytest.warns(DeprecationWarning), pytest.raises(InputError, match="give the number of devices once"):
+        carbonllm.estimate(params="7B", tokens="2T", gpus=8, devices=8)
+    with pytest.raises(InputError, match="not both"):
+        compare(gpu="A100", gpus="H100", region="FR", params="7B", tokens="2T")
+
+
+def test_cli_gpus_count_is_a_deprecated_spelling_of_devices(run_cli):
+    new = run_cli("estimate", "--params", "7B", "--tokens", "2T", "--devices", "64", "--format", "json")
+    old = run_cli("estimate", "--params", "7B", "--tokens", "2T", "--gpus", "64", "--format", "json")
+    assert new.exit_code == old.exit_code == 0
+    assert json.loads(new.stdout) == json.loads(old.stdout)
+    assert "--gpus N is deprecated" in old.stderr and "--devices" in old.stderr
+    assert "deprecated" not in new.stderr
+    both = run_cli("estimate", "--params", "7B", "--tokens", "2T", "--devices", "64", "--gpus", "64")
+    assert both.exit_code == 2 and "give --devices N once" in both.stderr

@@ -39,12 +39,12 @@ def test_a_window_name_must_be_text(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [
-    ({"output_dir": 5}, "--output must be a path"),
-    ({"region": 123}, "--region must be a string"),
-    ({"region": ""}, "--region is empty"),
+    ({"output_dir": 5}, "output_dir must be a file or directory path"),
+    ({"region": 123}, "region must be a name"),
+    ({"region": ""}, "region is empty"),
     ({"interval_s": "1e12"}, "--interval must be between"),
     ({"cpu_power_w": -5}, "--cpu-power-w must be between"),
-    ({"gpu": 7}, "--gpu must be a string"),
+    ({"gpu": 7}, "gpu must be a name"),
 ])
 def test_track_keywords_are_checked(kwargs: dict[str, object], match: str) -> None:
     grid = {} if "region" in kwargs else {"intensity": 1}

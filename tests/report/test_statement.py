@@ -5,6 +5,7 @@ Figures are hand-computed in each test; the model-card YAML is parsed back with 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -16,9 +17,11 @@ from hypothesis import strategies as st
 
 import carbonllm
 from carbonllm.errors import InputError
-from carbonllm.report.data import from_estimate, from_run_summary
+from carbonllm.quantities import duration_text, energy_text, sig, span_text
+from carbonllm.report.data import ReportData, from_estimate, from_run_summary
 from carbonllm.report.statement import (
     latex_escape,
+    markdown_escape,
     plain_number,
     render_latex,
     render_markdown,
@@ -39,7 +42,7 @@ def test_model_card_of_a_tracked_run_parses_and_carries_grams():
 
 def test_model_card_of_an_estimate_parses_and_carries_grams():
     # 1,000 A100-hours × 0.4 kW × PUE 1.1 = 440 kWh; × 100 g/kWh = 44,000 g
-    est = carbonllm.estimate(gpu_hours=1000, gpu="A100", power_w=400, pue=1.1, intensity=100, gpus=8)
+    est = carbonllm.estimate(gpu_hours=1000, gpu="A100", power_w=400, pue=1.1, intensity=100, devices=8)
     meta = yaml.safe_load(render_model_card(from_estimate(est.to_dict())))["co2_eq_emissions"]
     assert meta["emissions"] == pytest.approx(44_000)
     assert meta["training_type"] == "pre-training"
@@ -149,3 +152,77 @@ def test_model_card_source_names_the_basis_of_a_time_mode_estimate():
     assert "estimated from device-hours" in model_card_source(timed)
     computed = from_estimate(carbonllm.estimate(params=7e9, tokens=1e12, gpu="A100", intensity=57).to_dict())
     assert "estimated from FLOPs" in model_card_source(computed)
+
+
+# --- hostile strings and the one number formatter (issue 9) ---------------------------------------
+
+
+HOSTILE = ("x**bold**_i_ `code` [link](http://evil) <script>alert(1)</script> | a|b ~~s~~ &amp; "
+           "\\input{/etc/passwd} $x^2$ 100% #1 {a} ~ --format --- \n# Heading\n- item")
+
+
+def _hostile_report() -> ReportData:
+    return ReportData(kind="run", method="measured", produced_by=HOSTILE, gpu_name=HOSTILE, gpu_count=2,
+                      energy_kwh=2.4, co2e_kg=0.12, intensity_g_per_kwh=50, intensity_source=HOSTILE,
+                      region="FRA", region_name=HOSTILE, notes=(HOSTILE,), duration_s=16.2)
+
+
+def test_markdown_escapes_every_hostile_string():
+    text = render_markdown(_hostile_report())
+    body = text.split("\n", 2)[2]  # the fact lines, after the lead and a blank line
+    for line in body.splitlines():
+        assert line.startswith("- **"), line  # a value never starts its own line or heading
+    for raw in ("**bold**", "`code`", "[link](", "<script>", "~~s~~", "&amp;", "_i_"):
+        assert not re.search(r"(?<!\\)" + re.escape(raw), body), raw  # only escaped copies remain
+    for escaped in (r"\*\*bold\*\*", r"\`code\`", r"\[link\](http://evil)", r"\<script\>", r"\~\~s\~\~",
+                    r"\&amp;", r"\_i\_", r"a\|b"):
+        assert escaped in body, escaped
+    assert markdown_escape("plain text, 1.5 kWh (FR)") == "plain text, 1.5 kWh (FR)"
+
+
+def test_latex_escapes_every_hostile_string():
+    text = render_latex(_hostile_report())
+    items = [line for line in text.splitlines() if line.startswith("  \\item")]
+    assert items and all("\n" not in item for item in items)
+    body = "\n".join(items)
+    for escaped in (r"\input" not in body, r"\textbackslash{}input\{/etc/passwd\}" in body,
+                    r"\$x\textasciicircum{}2\$" in body, r"100\%" in body, r"\#1" in body,
+                    r"\textless{}script\textgreater{}" in body, r"a\textbar{}b" in body,
+                    "-{}-format" in body, "-{}-{}-" in body, r"\&amp;" in body):
+        assert escaped
+    # no raw special character survives outside an escape
+    stripped = body
+    for seq in (r"\textbackslash{}", r"\textasciicircum{}", r"\textasciitilde{}", r"\textless{}",
+                r"\textgreater{}", r"\textbar{}", r"\textbf{", r"\item", r"\textsubscript{2}",
+                r"\&", r"\%", r"\$", r"\#", r"\_", r"\{", r"\}", "-{}"):
+        stripped = stripped.replace(seq, "")
+    for ch in "&%$#_^~<>|\\":
+        assert ch not in stripped, ch
+    assert "--" not in stripped
+    assert latex_escape("use --format json") == "use -{}-format json"
+
+
+def test_one_formatter_for_numbers_durations_and_units():
+    assert sig(0.398949) == "0.399" and sig(94466.9) == "94,500" and sig(1e6) == "1,000,000"
+    assert span_text(0.398949, 0.284964, 0.490138) == "0.399 (0.285-0.49)"
+    assert span_text(0.38) == "0.38"
+    assert duration_text(16.2) == "16.2 s" and duration_text(162) == "2.70 min"
+    assert duration_text(0.0045 * 3600) == "16.2 s"  # was printed "Wall-clock: 0.00450 h"
+    assert duration_text(5 * 3600) == "5.00 h" and duration_text(3 * 86400) == "3.00 days"
+    assert energy_text(0.5) == "500 Wh" and energy_text(94466.9) == "94.5 MWh" and energy_text(2.5e6) == "2.50 GWh"
+
+
+def test_paper_text_rounds_to_three_figures(run_cli, tmp_path):
+    est = carbonllm.estimate(model="llama2-7b", tokens="2T", gpu="A100", region="FR")
+    text = render_markdown(from_estimate(est.to_dict()))
+    assert "MFU 0.399 (0.27-0.55)" in text and "0.398949" not in text
+    short = render_markdown(_hostile_report())
+    assert "Wall-clock:** 16.2 s" in short
+
+
+@pytest.mark.parametrize("bad", [-5.0, float("nan"), float("inf"), "abc"])
+def test_an_impossible_number_inside_an_estimate_file_is_an_input_error(bad):
+    data = carbonllm.estimate(params="7B", tokens="2T").to_dict()
+    data["energy_kwh"] = bad
+    with pytest.raises(InputError, match="energy_kwh"):
+        from_estimate(data)

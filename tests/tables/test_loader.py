@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import resources
+
 import pytest
 
 from carbonllm.errors import DataTableError, UnknownHardwareError
@@ -70,7 +72,7 @@ def test_mfu_defaults_have_sources_and_order():
 
 def _write_tables(directory, hardware: str) -> None:
     for name in ("mfu_defaults.csv", "grid_intensity.csv"):
-        src = loader.resources.files("carbonllm.data").joinpath(name)
+        src = resources.files("carbonllm.data").joinpath(name)
         (directory / name).write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
     (directory / "hardware.csv").write_text(hardware, encoding="utf-8")
 

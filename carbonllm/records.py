@@ -1,0 +1,82 @@
+"""Frozen records for the estimate path: plain dataclasses with the few pydantic-style methods the
+rest of carbonllm and its users call (``model_dump``, ``model_copy``, ``model_fields``).
+
+Why not pydantic here: importing pydantic and building the schemas of the estimate's eight models
+cost about 70 ms, more than half of ``carbonllm estimate --format json`` (issue 9: 7.9x
+``python -c pass``). The estimate's inputs are built by carbonllm itself from parsed and checked
+values, so it needs no run-time validation; the models users build (track configuration, run
+summaries, report data) stay pydantic.
+
+    @record
+    class Span(Record):
+        value: float
+        low: float
+
+Fields are keyword-only, so their order and defaults read as in a pydantic model. A field
+annotated ``float`` (or ``float | None``) turns an ``int`` into a ``float``, as pydantic does,
+so JSON output keeps its ``400.0``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+if TYPE_CHECKING:  # type checkers read @record as a dataclass; at run time it needs no import
+    from typing_extensions import dataclass_transform
+else:
+    def dataclass_transform(**_: Any) -> Any:
+        return lambda function: function
+
+R = TypeVar("R", bound="Record")
+C = TypeVar("C", bound=type)
+
+_FLOAT_ANNOTATIONS = {"float", "float | None", "Optional[float]"}
+
+
+@dataclass_transform(frozen_default=True, kw_only_default=True)
+def record(cls: C) -> C:
+    """Make ``cls`` a frozen, keyword-only dataclass (the decorator of every :class:`Record`)."""
+    made: Any = dataclasses.dataclass(frozen=True, kw_only=True)(cls)
+    made.model_fields = {f.name: f for f in dataclasses.fields(made)}
+    return made  # type: ignore[no-any-return]
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, Record):
+        return value.model_dump()
+    if isinstance(value, dict):
+        return {k: _dump(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_dump(v) for v in value)
+    return value
+
+
+class Record:
+    """Base of the frozen records: pydantic-style ``model_dump`` / ``model_copy`` / ``model_fields``."""
+
+    model_fields: ClassVar[dict[str, Any]] = {}  # set by @record: field name -> dataclasses.Field
+
+    def __post_init__(self) -> None:
+        for field in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = getattr(self, field.name)
+            if isinstance(value, int) and not isinstance(value, bool) and str(field.type) in _FLOAT_ANNOTATIONS:
+                object.__setattr__(self, field.name, float(value))
+        self.check()
+
+    def check(self) -> None:
+        """Override to check invariants after construction (raise ``InputError``)."""
+
+    def model_dump(self, exclude: Iterable[str] | None = None) -> dict[str, Any]:
+        """The fields as a dict (nested records as dicts), without the names in ``exclude``."""
+        skip = set(exclude or ())
+        return {f.name: _dump(getattr(self, f.name))
+                for f in dataclasses.fields(self) if f.name not in skip}  # type: ignore[arg-type]
+
+    def model_copy(self: R, update: dict[str, Any] | None = None) -> R:
+        """A copy with the fields in ``update`` replaced."""
+        return dataclasses.replace(self, **(update or {}))  # type: ignore[type-var]
+
+
+__all__ = ["Record", "record"]
