@@ -9,14 +9,16 @@ stays fast and never pulls in pandas, codecarbon or pynvml.
 
 Layout (docs/architecture.md); each part imports only the ones listed before it:
 
-- ``errors``, ``units``, ``quantities``, ``names``, ``settings``, ``_version``: foundations, no I/O
-  but the config file.
+- ``errors``, ``units``, ``quantities``, ``names``, ``settings``, ``files``, ``frozen``,
+  ``_version``: foundations (reading only the config file and, bounded, regular files).
 - ``tables/``: the shipped data tables (hardware, grid intensity, MFU defaults) and their loader.
 - ``flops/``: the FLOP model: architectures, per-layer counts, presets, Hugging Face config.json.
-- ``estimator/``: the pure calculator, defaults, ``estimate()``, ``compare()``, ``plan_budget()``.
-- ``measure/``: sensors (NVML, RAPL, modelled CPU/RAM), sampler, ``track()``, run files.
+- ``estimator/``: the pure calculator, defaults, ``estimate()``, ``compare()``, ``plan_budget()``,
+  market-based CO2e.
+- ``measure/``: sensors (NVML, AMD, RAPL, modelled CPU/RAM), sampler, ``track()``, run files,
+  Prometheus metrics.
 - ``report/``: ReportData and its renderings (model card, Markdown, LaTeX), inputs, codecarbon CSV,
-  plots.
+  plots, jobs read from DCGM via Prometheus and from SLURM.
 - ``integrations/``: Hugging Face Trainer and Lightning callbacks.
 - ``cli/``: one module per command.
 """

@@ -22,7 +22,7 @@ PACKAGE_DIR = Path(carbonllm.__file__).resolve().parent
 
 #: Each part, lowest first, and the parts it may import (besides itself). Mirrors the table in
 #: docs/architecture.md; ``cli`` and the package ``__init__`` may import anything.
-FOUNDATIONS = {"errors", "units", "quantities", "names", "settings", "files", "records", "_version"}
+FOUNDATIONS = {"errors", "units", "quantities", "names", "settings", "files", "frozen", "_version"}
 MAY_IMPORT: dict[str, set[str]] = {
     "foundations": set(),
     "tables": {"foundations"},

@@ -7,6 +7,9 @@
   calculator.
 - :mod:`.comparison`: ``compare()`` over chips × regions.
 - :mod:`.planner`: ``plan_budget()``: what a fixed budget of device-hours, kWh or CO2e buys.
+- :mod:`.market`: market-based CO2e (GHG Protocol Scope 2) beside the location-based headline.
+- :mod:`.mfu_calibration`: the whole-run MFU of published runs on both FLOP bases, from which
+  ``data/mfu_defaults.csv`` is derived.
 
 Imports ``flops``, ``tables`` and the foundations; never ``measure``, ``report`` or ``cli``.
 (No module here is named ``estimate`` or ``compare``: importing it would replace the public

@@ -17,8 +17,8 @@ from typing import Literal
 
 from carbonllm.errors import InputError
 from carbonllm.estimator.defaults import Span
+from carbonllm.frozen import Record, record
 from carbonllm.quantities import parse_quantity
-from carbonllm.records import Record, record
 from carbonllm.units import FLOP_PER_TFLOP, HOURS_PER_YEAR, SECONDS_PER_HOUR, W_PER_KW, co2e_kg_from
 
 

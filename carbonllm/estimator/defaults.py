@@ -9,7 +9,7 @@ what was assumed, never what was given. MFU defaults per hardware generation liv
 from __future__ import annotations
 
 from carbonllm.errors import InputError
-from carbonllm.records import Record, record
+from carbonllm.frozen import Record, record
 
 
 @record

@@ -8,7 +8,7 @@ Plain frozen models with units in every field name; ``Estimate.to_dict()`` is th
 from __future__ import annotations
 
 from carbonllm._version import __version__
-from carbonllm.records import Record, record
+from carbonllm.frozen import Record, record
 
 
 @record

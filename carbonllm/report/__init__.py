@@ -6,6 +6,9 @@
   codecarbon files).
 - :mod:`.codecarbon_csv`: reads and writes codecarbon's ``emissions.csv``.
 - :mod:`.plots`: matplotlib charts (``--plot``), imported only when asked for.
+- :mod:`.prometheus`: GPU energy of a past job from DCGM exporter metrics through the Prometheus
+  HTTP API; :mod:`.slurm`: a job's nodes, GPUs, time and recorded energy from ``sacct``;
+  :mod:`.cluster`: either turned into a ``carbonllm.run/1`` summary.
 
 May import ``measure``, ``estimator``, ``flops``, ``tables`` and the foundations; never ``cli``.
 """

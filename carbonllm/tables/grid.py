@@ -15,7 +15,7 @@ row.
 from __future__ import annotations
 
 from carbonllm.errors import InputError
-from carbonllm.records import Record, record
+from carbonllm.frozen import Record, record
 
 #: The bases a row's ``intensity_g_per_kwh`` may be on.
 LIFECYCLE = "lifecycle"

@@ -8,7 +8,7 @@ it is Google's measured maximum chip power, the only figure Google publishes. So
 from __future__ import annotations
 
 from carbonllm.errors import InputError
-from carbonllm.records import Record, record
+from carbonllm.frozen import Record, record
 
 DTYPES = ("fp32", "tf32", "bf16", "fp16", "fp8")
 
