@@ -34,6 +34,14 @@ MAX_SEQ_LEN = 10_000_000  # tokens; the longest published training contexts are 
 MAX_PUE = 3.0  # the Uptime Institute's 2007 survey average was ~2.5; 2023's is 1.58
 MAX_POWER_W = 5000.0  # per device; the largest accelerator TDPs are ~1-2 kW (GB200 ~1.2 kW per GPU)
 MAX_DEVICES = 1_000_000  # the largest reported training clusters are ~10^5 accelerators
+MAX_PARAMS = 1e15  # parameters; the largest published models are ~2e12 (500x below)
+MAX_TOKENS = 1e16  # training tokens; the largest published runs use ~4e13 (250x below)
+MAX_FLOPS = 1e30  # training FLOPs; the largest published runs are ~5e25 (20,000x below)
+MAX_DEVICE_HOURS = 1e10  # the largest published runs are ~3e7 device-hours (Llama 3.1 405B: 3.08e7)
+MAX_HOURS = 1e6  # wall-clock hours: 114 years
+#: gCO2e/kWh. IPCC AR5 WG3 Annex III (2014) Table A.III.2 puts coal's lifecycle intensity at 740-910
+#: (median 820); no grid's average exceeds ~1,100 (Ember), so 2,000 catches kg/MWh slips of 1,000x.
+MAX_INTENSITY_G_PER_KWH = 2000.0
 
 
 def check_plausible(value: float, limit: float, flag: str, fix: str) -> float:
@@ -41,6 +49,10 @@ def check_plausible(value: float, limit: float, flag: str, fix: str) -> float:
     if value > limit:
         raise InputError(f"{flag} {value:g} is above the plausible limit of {limit:,g}; {fix}")
     return value
+
+
+def _limited(value: float | None, limit: float, flag: str, fix: str) -> float | None:
+    return None if value is None else check_plausible(value, limit, flag, fix)
 
 
 def check_power_w(value: Number) -> float:
@@ -311,12 +323,15 @@ def estimate(
         raise InputError(f"--flop-method must be one of {', '.join(FLOP_METHODS)}, not {flop_method!r}")
     if model is None and config is None and (seq_len is not None or flop_method is not None):
         raise InputError("--seq-len and --flop-method need --model NAME or --config PATH")
-    params_n = _positive(params, "--params")
-    active_n = _positive(active_params, "--active-params")
-    tokens_n = _positive(tokens, "--tokens")
-    flops_n = _positive(flops, "--flops")
-    gpu_hours_n = _positive(gpu_hours, "--gpu-hours")
-    hours_n = _positive(hours, "--hours")
+    params_n = _limited(_positive(params, "--params"), MAX_PARAMS, "--params",
+                        "give the parameter count, e.g. 7e9 or 7B")
+    active_n = _limited(_positive(active_params, "--active-params"), MAX_PARAMS, "--active-params",
+                        "give the active parameters per token, e.g. 13B")
+    tokens_n = _limited(_positive(tokens, "--tokens"), MAX_TOKENS, "--tokens", "give the training tokens, e.g. 2T")
+    flops_n = _limited(_positive(flops, "--flops"), MAX_FLOPS, "--flops", "give the training FLOPs, e.g. 5.76e23")
+    gpu_hours_n = _limited(_positive(gpu_hours, "--gpu-hours"), MAX_DEVICE_HOURS, "--gpu-hours",
+                           "give the run's device-hours, e.g. 1082990")
+    hours_n = _limited(_positive(hours, "--hours"), MAX_HOURS, "--hours", "give the wall-clock hours of the run")
     device_count = _devices(devices)
     mfu_n = _fraction(mfu, "--mfu")
     power_n = None if power_w is None else check_power_w(power_w)
@@ -328,6 +343,9 @@ def estimate(
     intensity_n = None if intensity is None else parse_quantity(intensity, "--intensity")
     if intensity_n is not None and intensity_n < 0:
         raise InputError(f"--intensity must be >= 0 gCO2e/kWh, got {intensity_n:g}")
+    if intensity_n is not None:
+        check_plausible(intensity_n, MAX_INTENSITY_G_PER_KWH, "--intensity",
+                        "give grams of CO2e per kWh (g/kWh), e.g. 56 for France or 400 for PJM")
 
     acc = find_accelerator(DEFAULT_GPU if gpu is None else gpu)
 

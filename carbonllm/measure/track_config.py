@@ -152,6 +152,7 @@ def resolve_config(
     ``environ`` defaults to ``os.environ``. Raises :class:`InputError` on bad values,
     :class:`~carbonllm.errors.UnknownRegionError` on an unknown region.
     """
+    from carbonllm.estimator.resolve import MAX_INTENSITY_G_PER_KWH, MAX_PUE, check_plausible
     from carbonllm.tables.loader import find_zone
 
     env = os.environ if environ is None else environ
@@ -191,6 +192,8 @@ def resolve_config(
         intensity = parse_quantity(merged["intensity_g_per_kwh"], "--intensity")
         if intensity < 0:
             raise InputError(f"--intensity must be >= 0 gCO2e/kWh, got {intensity:g}")
+        check_plausible(intensity, MAX_INTENSITY_G_PER_KWH, "--intensity",
+                        "give grams of CO2e per kWh (g/kWh), e.g. 56 for France or 400 for PJM")
         grid: dict[str, Any] = dict(region="custom", region_name="given intensity", region_is_default=False,
                                     intensity_g_per_kwh=intensity, intensity_year=None,
                                     intensity_source=f"given ({sources['intensity_g_per_kwh']})")
@@ -211,6 +214,7 @@ def resolve_config(
         pue = parse_quantity(merged["pue"], "--pue")
         if pue < 1:
             raise InputError(f"--pue must be >= 1 (facility energy / IT energy), got {pue:g}")
+        check_plausible(pue, MAX_PUE, "--pue", "give facility energy / IT energy, typically 1.1-1.6")
         pue_fields: dict[str, Any] = dict(pue=pue, pue_is_default=False, pue_source=f"given ({sources['pue']})")
     else:
         pue_fields = dict(pue=defaults.DEFAULT_PUE.value, pue_is_default=True,
