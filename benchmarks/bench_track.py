@@ -38,7 +38,8 @@ WORKLOAD = ("import time; t = time.perf_counter(); s = 0\n"
 def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     """(wall seconds of the whole command, the workload's own seconds)."""
     t0 = time.perf_counter()
-    out = subprocess.run(argv, env=env, capture_output=True, text=True, check=True).stdout
+    # run in the scratch directory: codecarbon writes its emissions.csv (host, CPU, RAM) to the cwd
+    out = subprocess.run(argv, env=env, cwd=env.get("PWD"), capture_output=True, text=True, check=True).stdout
     wall = time.perf_counter() - t0
     match = re.search(r"workload_s=([\d.]+)", out)
     if match is None:

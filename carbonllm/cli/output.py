@@ -75,9 +75,14 @@ def table_console(stderr: bool = False) -> Any:
 
 
 def _cuts(console: Any, table: Any) -> bool:
-    """Whether rich would cut a cell of ``table`` ("…") at ``console``'s width."""
+    """Whether rich would cut a cell of ``table`` ("…", or a ``no_wrap`` column cropped) at
+    ``console``'s width: the table's minimum width (every ``no_wrap`` cell whole) does not fit, or
+    the rendering shows an ellipsis no cell holds."""
     from rich.console import Console
+    from rich.measure import Measurement
 
+    if Measurement.get(console, console.options.update_width(PIPE_WIDTH), table).minimum > console.width:
+        return True
     probe = Console(width=console.width, file=io.StringIO(), color_system=None)
     probe.print(table)
     rendered = probe.file.getvalue()  # type: ignore[attr-defined]

@@ -24,7 +24,9 @@ def _print_table(title: str, columns: list[tuple[str, str]], rows: list[dict[str
     table = Table(title=title, header_style="bold")
     for key, header in columns:
         numeric = any(isinstance(row[key], (int, float)) for row in rows)
-        table.add_column(header, overflow="fold", justify="right" if numeric else "left")
+        # names and zone ids never wrap (other columns give way first, or the table is as wide as it needs)
+        whole = key in ("name", "zone", "aliases", "grid_zone", "kind", "basis")
+        table.add_column(header, overflow="fold", justify="right" if numeric else "left", no_wrap=whole)
     for row in rows:
         table.add_row(*("" if row[key] is None else f"{row[key]:g}" if isinstance(row[key], float) else str(row[key])
                         for key, _ in columns))
@@ -107,5 +109,7 @@ def regions(filter: str | None, kind: str | None, show_basis: bool, fmt: str) ->
                    ("intensity_g_per_kwh", "g/kWh"), ("basis", "basis"), ("year", "year")]
         if show_basis:
             columns += [("gases", "gases"), ("direct_g_per_kwh", "direct g/kWh"), ("method", "method")]
-        columns.append(("quality", "note"))
-        _print_table(f"grid zones ({len(rows)}; aliases and sources: --format csv)", columns, rows)
+        columns.append(("flag", "note"))
+        for row in rows:  # the table names the flag; the whole note is in --format csv/json
+            row["flag"] = str(row["quality"] or "").split(":")[0]
+        _print_table(f"grid zones ({len(rows)}; aliases, sources and whole notes: --format csv)", columns, rows)
