@@ -82,10 +82,23 @@ def exclusions(data: ReportData) -> list[str]:
     return left_out
 
 
+def short_source(source: str) -> str:
+    """A citation short enough for a sentence: the grid figure's own source without the
+    parenthetical detail, the vendoring path ("via …") or the direct-basis note; the whole
+    source stays in ``--format json``/``csv``."""
+    import re
+
+    head = source.split(". Direct:")[0]
+    for _ in range(2):  # parentheticals nest once in the table's sources
+        head = re.sub(r"\s*\([^()]*\)", "", head)
+    head = re.split(r"\s+via\s+", head)[0]
+    return head.strip().rstrip(".;,") or source
+
+
 def _intensity_sentence(data: ReportData) -> str:
     if data.intensity_g_per_kwh is None:
         return "unknown"
-    source = data.intensity_source or "source not recorded"
+    source = short_source(data.intensity_source) if data.intensity_source else "source not recorded"
     if data.intensity_year and str(data.intensity_year) not in source:
         source += f", {data.intensity_year}"
     basis = f", {data.intensity_basis.replace('_', ' ')} basis" if data.intensity_basis else ""

@@ -226,3 +226,13 @@ def test_an_impossible_number_inside_an_estimate_file_is_an_input_error(bad):
     data["energy_kwh"] = bad
     with pytest.raises(InputError, match="energy_kwh"):
         from_estimate(data)
+
+
+def test_the_statement_cites_the_grid_figure_briefly_and_json_keeps_the_whole_source():
+    # France's row cites Ember via co2.js and, for its direct value, OWID × IPCC factors: a paper
+    # sentence names Ember and the year; the vendoring path and the direct-basis note stay in JSON
+    est = carbonllm.estimate(params="7B", tokens="2T", gpu="H100", region="FR").to_dict()
+    line = next(x for x in render_markdown(from_estimate(est)).splitlines() if "Grid intensity" in x)
+    assert "Ember, Yearly Electricity Data" in line and "2024" in line
+    assert "Direct:" not in line and " via " not in line and len(line) < 200
+    assert "Direct:" in est["assumptions"]["intensity_source"]
