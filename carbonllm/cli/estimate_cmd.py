@@ -107,8 +107,12 @@ def render_table(result: Estimate, sources: bool = False) -> None:
     basis = f" ({a.intensity_basis} basis)" if a.intensity_basis else ""
     assumed.add_row("region", f"{a.region} ({a.region_name}{year})", given("region"),
                     cite(f"grid intensity{basis}: {a.intensity_source}{spread}"))
-    if a.intensity_note:
-        assumed.add_row("intensity basis", a.intensity_basis or "", "note", cite(f"basis: {a.intensity_note}"))
+    if a.intensity_note or (a.intensity_basis and a.intensity_basis != "lifecycle"):
+        shown = {"user_given": "your own (--intensity)"}.get(a.intensity_basis or "",
+                                                              (a.intensity_basis or "").replace("_", " "))
+        how = "note" if a.intensity_note else "given"
+        assumed.add_row("intensity basis", shown, how,
+                        cite(f"basis: {a.intensity_note or 'chosen with --basis; docs/grid-intensity.md'}"))
     if a.market_source is not None:
         assumed.add_row("market-based", f"{result.market_intensity_g_per_kwh:g} gCO2e/kWh", "given",
                         cite(f"market-based: {a.market_source}"))

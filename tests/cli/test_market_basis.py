@@ -118,3 +118,14 @@ def test_basis_notes_follow_the_basis_asked_for():
     assert google is not None and "Google's hourly operational figure" in google
     assert find_zone("FRA").basis_note("lifecycle") is None
     assert find_zone("CN-SC").intensity_for("direct") == (156.4, "co2_direct")
+
+
+def test_a_direct_basis_is_named_in_the_estimate_table(run_cli):
+    # Poland's direct (combustion-only) figure differs from its lifecycle one: the table must say
+    # which one the CO2e rests on, not only a --sources footnote
+    direct = run_cli("estimate", "--params", "7b", "--tokens", "2T", "--gpu", "H100", "--region", "PL",
+                     "--basis", "direct")
+    assert direct.exit_code == 0
+    assert any("intensity basis" in line and "direct combustion" in line for line in direct.stdout.splitlines())
+    lifecycle = run_cli("estimate", "--params", "7b", "--tokens", "2T", "--gpu", "H100", "--region", "PL")
+    assert "intensity basis" not in lifecycle.stdout
