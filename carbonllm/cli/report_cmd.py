@@ -40,6 +40,7 @@ def _codecarbon_csv(data: ReportData) -> str:
               help="For --format model-card.")
 @click.option("--embodied", is_flag=True, help="Add the devices' embodied (manufacturing) emissions for the "
               "device-hours, as 'carbonllm estimate --embodied' does.")
+@click.option("--run-id", "run_id", help="For a run directory that holds several runs: the run to report.")
 @click.option("--plot", type=click.Path(dir_okay=False),
               help="Also draw the power timeline of a tracked run per device to this PNG (needs the plot extra).")
 @click.option("--prometheus", metavar="URL", help="Read the GPU energy of a job from DCGM exporter metrics in this "
@@ -57,8 +58,8 @@ def _codecarbon_csv(data: ReportData) -> str:
 @click.option("--save", "save_path", type=click.Path(path_type=Path),
               help="For --prometheus/--slurm-job: also write the run summary (a directory, or *.summary.json); "
                    "'report DIR' and 'track --merge DIR' read it.")
-def report(input_path: str | None, fmt: str, training_type: str, embodied: bool, plot: str | None,
-           save_path: Path | None, **cluster: str | None) -> None:
+def report(input_path: str | None, fmt: str, training_type: str, embodied: bool, run_id: str | None,
+           plot: str | None, save_path: Path | None, **cluster: str | None) -> None:
     """Write a report for INPUT: an estimate (JSON from 'carbonllm estimate --format json'), a tracked
     run (its directory or a *.summary.json), or a codecarbon emissions.csv; or, without INPUT, for a
     job measured by the cluster: NVIDIA DCGM through Prometheus (--prometheus), SLURM (--slurm-job).
@@ -79,8 +80,8 @@ def report(input_path: str | None, fmt: str, training_type: str, embodied: bool,
 
     from_cluster = cluster["prometheus"] is not None or cluster["slurm_job"] is not None
     if from_cluster:
-        if input_path is not None or plot:
-            raise InputError("--prometheus/--slurm-job read the cluster's telemetry: give no INPUT and no --plot")
+        if input_path is not None or plot or run_id is not None:
+            raise InputError("--prometheus/--slurm-job read the cluster's telemetry: give no INPUT, --plot or --run-id")
         _render(_cluster_data(save_path, **cluster), fmt, training_type, embodied)
         return
     flags = {"prom_job": "--job"}
@@ -94,7 +95,7 @@ def report(input_path: str | None, fmt: str, training_type: str, embodied: bool,
         from carbonllm.report.plots import check_plot_path
 
         check_plot_path(plot)
-    loaded = load_report(run_directory(input_path))
+    loaded = load_report(run_directory(input_path), run_id)
     for warning in loaded.warnings:
         click.echo(f"carbonllm: warning: {warning}", err=True)
     if plot:

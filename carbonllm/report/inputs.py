@@ -74,20 +74,21 @@ def _load_summary(path: Path) -> LoadedReport:
                         samples_paths=(samples,) if samples.exists() else ())
 
 
-def _load_directory(directory: Path) -> LoadedReport:
-    """The run in a run directory, its readable node summaries merged by
-    :func:`carbonllm.measure.merge.combine`; the unreadable ones are skipped and named in the
-    warnings. A directory of several runs is refused with their ids (no report mixes runs)."""
+def _load_directory(directory: Path, run_id: str | None = None) -> LoadedReport:
+    """The run in a run directory (``run_id``, or the only one), its readable node summaries merged
+    by :func:`carbonllm.measure.merge.combine`; the unreadable ones are skipped and named in the
+    warnings. A directory of several runs without ``run_id`` is refused with their ids (no report
+    mixes runs)."""
     from carbonllm.measure import runfiles
 
     if not any(directory.glob(f"*{SUMMARY_SUFFIX}")):
         what = "is empty" if not any(directory.iterdir()) else "holds no *.summary.json"
         raise InputError(f"{directory} {what}: not a run directory from 'carbonllm track'")
     runs = runfiles.RunDirectory(directory)
-    if len(runs.runs) > 1:
+    if run_id is None and len(runs.runs) > 1:
         raise InputError(f"{directory} holds {len(runs.runs)} runs ({', '.join(runs.runs)}); report one at a "
-                         "time: give one run's summary file, or see them with 'carbonllm track --merge DIR'")
-    run_id = next(iter(runs.runs))
+                         "time: add --run-id ID (or give one run's summary file)")
+    run_id = runs.pick(run_id)
     warnings = list(runs.skipped)
     merged = runs.merged(run_id, with_skipped=False)  # the skipped files go in as the report's warnings
     stems = [name[: -len(SUMMARY_SUFFIX)] for name, _ in runs.runs[run_id]]
@@ -122,8 +123,9 @@ def checked(data: ReportData, path: Path) -> ReportData:
     return data
 
 
-def load_report(path: str | Path) -> LoadedReport:
-    """Read ``path`` (an estimate, run summary, run directory or codecarbon CSV) into a report.
+def load_report(path: str | Path, run_id: str | None = None) -> LoadedReport:
+    """Read ``path`` (an estimate, run summary, run directory or codecarbon CSV) into a report;
+    ``run_id`` picks one run of a directory that holds several.
 
     Raises :class:`~carbonllm.errors.InputError` with a one-line reason when it is none of them.
     """
@@ -131,7 +133,9 @@ def load_report(path: str | Path) -> LoadedReport:
     if not path.exists():
         raise InputError(f"{path} does not exist")
     if path.is_dir():
-        return _load_directory(path)
+        return _load_directory(path, run_id)
+    if run_id is not None:
+        raise InputError("--run-id picks a run of a run directory; give the directory, not a file")
     head = _head(path)
     if head.lstrip().startswith(("{", "[")):
         obj = _read_json(path)

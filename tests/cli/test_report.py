@@ -213,3 +213,17 @@ def test_plot_of_an_estimate_is_refused(run_cli, tmp_path: Path, estimate_json: 
 def test_plot_with_an_unknown_image_format_is_one_line(run_cli, tmp_path: Path):
     summary = write_node(tmp_path / "run")
     one_line_error(run_cli("report", str(summary), "--plot", str(tmp_path / "p.xyz")), "unknown image format")
+
+
+def test_a_directory_shared_by_two_runs_is_reported_one_run_at_a_time(run_cli, tmp_path: Path):
+    # two runs in one --output (track names files <run id>.<host>-node<R>): without --run-id the
+    # report refuses to mix them and says how to pick; with it, that run's figures alone
+    shared = tmp_path / "exp1"
+    write_node(shared, host="run-a.gpu-node-1", run_id="run-a", co2e_kg=0.12)
+    write_node(shared, host="run-b.gpu-node-1", run_id="run-b", co2e_kg=0.5, energy_kwh=2.0)
+    mixed = run_cli("report", str(shared), "--format", "json")
+    one_line_error(mixed, "holds 2 runs", "--run-id")
+    picked = run_cli("report", str(shared), "--run-id", "run-a", "--format", "json")
+    assert picked.exit_code == 0, picked.stderr
+    assert json.loads(picked.stdout)["co2e_kg"] == pytest.approx(0.12)
+    one_line_error(run_cli("report", str(shared), "--run-id", "run-c"), "holds no run 'run-c'")
