@@ -163,9 +163,17 @@ def statement_facts(data: ReportData) -> list[tuple[str, str]]:
     return facts
 
 
+def _verb(data: ReportData) -> str:
+    """``measured``, ``estimated``, or ``measured, incomplete`` for a run whose tracker did not
+    finish (killed, or still running): the headline says so, not only the notes."""
+    if data.method != "measured":
+        return "estimated"
+    return "measured" if data.complete else "measured, incomplete: the tracker did not finish"
+
+
 def render_markdown(data: ReportData) -> str:
     """A short statement for a paper or README, in Markdown."""
-    verb = "measured" if data.method == "measured" else "estimated"
+    verb = _verb(data)
     lead = (f"**Carbon footprint ({verb}).** Training emitted about {mass_text(data.co2e_kg)} "
             f"from {energy_text(data.energy_kwh)} of electricity{markdown_escape(_range_text(data))}.")
     lines = [lead, ""]
@@ -203,7 +211,7 @@ def markdown_escape(text: str) -> str:
 
 def render_latex(data: ReportData) -> str:
     """The same statement as a LaTeX paragraph with an itemize list (no packages beyond the kernel)."""
-    verb = "measured" if data.method == "measured" else "estimated"
+    verb = latex_escape(_verb(data))
     lead = (f"Training emitted about {mass_text(data.co2e_kg)} from {energy_text(data.energy_kwh)} "
             f"of electricity{_range_text(data)}.")
     lines = [f"\\paragraph{{Carbon footprint ({verb}).}} {latex_escape(lead)}", r"\begin{itemize}"]

@@ -236,3 +236,11 @@ def test_the_statement_cites_the_grid_figure_briefly_and_json_keeps_the_whole_so
     assert "Ember, Yearly Electricity Data" in line and "2024" in line
     assert "Direct:" not in line and " via " not in line and len(line) < 200
     assert "Direct:" in est["assumptions"]["intensity_source"]
+
+
+def test_an_incomplete_run_says_so_in_the_headline():
+    # a summary with complete=false (the tracker was killed) must not read as a finished measurement
+    data = from_run_summary(run_summary(complete=False))
+    assert render_markdown(data).startswith("**Carbon footprint (measured, incomplete: the tracker did not finish).**")
+    assert "measured, incomplete" in render_latex(data).splitlines()[0]
+    assert render_markdown(from_run_summary(run_summary())).startswith("**Carbon footprint (measured).**")
