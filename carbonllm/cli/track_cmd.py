@@ -289,6 +289,10 @@ def track(fmt: str, pid: int | None, merge_dir: Path | None, merge_run_id: str |
             raise InputError(f"--kill-after must be between {MIN_KILL_AFTER_S:g} and {MAX_KILL_AFTER_S:g} seconds, "
                              f"got {kill_after_s:g}")
         grace = kill_after_s
+    if json_path is not None and not json_path.absolute().parent.is_dir():
+        # said before the command runs, as an unwritable --output is: the summary would have nowhere to go
+        raise InputError(f"--json {json_path}: its directory {json_path.absolute().parent} does not exist; "
+                         "create it or give another path")
     if merge_dir is not None:
         return _merge(run_directory(merge_dir, "--merge DIR"), merge_run_id, fmt, json_path)
 

@@ -312,3 +312,11 @@ def test_merge_of_nodes_with_different_pue_says_so(tmp_path: Path, env: dict[str
     assert r.returncode == 0, r.stderr
     pue_row = next(line for line in r.stderr.splitlines() if line.strip("│┃ ").startswith("PUE"))
     assert "energy-weighted mean of the nodes' PUE (1.1 given, 1.2 default)" in pue_row, r.stderr
+
+
+def test_a_json_path_in_a_missing_directory_is_refused_before_the_command_runs(run_cli, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    result = run_cli("track", "--intensity", "1", "--output", str(tmp_path / "out"), "--json",
+                     str(tmp_path / "missing" / "s.json"), "--", "touch", str(marker))
+    assert result.exit_code == 2 and not marker.exists()
+    assert result.stderr.count("\n") == 1 and "does not exist" in result.stderr
