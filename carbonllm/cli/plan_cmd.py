@@ -58,18 +58,26 @@ def render_table(result: Plan) -> None:
                       energy_text(p.energy_kwh), mass_text(p.co2e_kg))
     console.print(table)
 
+    notes: list[str] = []
+
+    def cite(text: str) -> str:  # sources as numbered footnotes: the table keeps values whole
+        notes.append(text)
+        return f"[{len(notes)}]"
+
     assumed = Table(title="assumptions (as carbonllm estimate)", header_style="bold")
-    assumed.add_column("assumption")
-    assumed.add_column("value")
-    assumed.add_column("source", overflow="fold")
+    assumed.add_column("assumption", no_wrap=True)
+    assumed.add_column("value", no_wrap=True)
+    assumed.add_column("source", no_wrap=True)
     assumed.add_row("accelerator", escape(f"{r.gpu}, {r.dtype} {r.peak_tflops:g} TFLOP/s dense"),
-                    "data/hardware.csv")
-    assumed.add_row("MFU", f"{r.mfu:g}", escape(r.mfu_source))
-    assumed.add_row("power per device", f"{r.power_w:g} W", escape(r.power_source))
-    assumed.add_row("PUE", f"{r.pue:g}", escape(r.pue_source))
-    assumed.add_row("grid intensity", f"{r.intensity_g_per_kwh:g} gCO2e/kWh", escape(r.intensity_source))
-    assumed.add_row("split", f"{result.tokens_per_param:g} tokens/param", escape(result.rule_source))
+                    cite("accelerator: data/hardware.csv"))
+    assumed.add_row("MFU", f"{r.mfu:g}", cite(f"MFU: {r.mfu_source}"))
+    assumed.add_row("power per device", f"{r.power_w:g} W", cite(f"power: {r.power_source}"))
+    assumed.add_row("PUE", f"{r.pue:g}", cite(f"PUE: {r.pue_source}"))
+    assumed.add_row("grid intensity", f"{r.intensity_g_per_kwh:g} gCO2e/kWh", cite(f"grid: {r.intensity_source}"))
+    assumed.add_row("split", f"{result.tokens_per_param:g} tokens/param", cite(f"split: {result.rule_source}"))
     console.print(assumed)
+    for number, note in enumerate(notes, start=1):
+        console.print(f"[{number}] {note}", markup=False)
     console.print("Central values only; the estimator's low–high spans are not propagated. Estimated, not measured.")
 
 

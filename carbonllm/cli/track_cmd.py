@@ -168,20 +168,23 @@ def render_table(summary: RunSummary, where: str | None = None) -> None:
     head.add_row("facility energy", f"{summary.facility_energy_kwh:.4g} kWh", "IT energy × PUE")
     year = f", {summary.intensity_year}" if summary.intensity_year else ""
     region = f"{summary.region} ({summary.region_name}{year})"
+    from carbonllm.report.statement import short_source  # the whole source is in the summary file
+
     head.add_row("region", region, "DEFAULT: give --region or --intensity" if summary.region_is_default
-                 else summary.intensity_source)
+                 else short_source(summary.intensity_source))
     head.add_row("grid intensity", f"{summary.intensity_g_per_kwh:,.1f} gCO2e/kWh",
                  "location-based" if summary.region != "custom" else "given")
     head.add_row("CO2e", si(summary.co2e_kg * 1000, "g"), "facility energy × intensity")
     if summary.market_co2e_kg is not None:
-        head.add_row("market-based CO2e", si(summary.market_co2e_kg * 1000, "g"), summary.market_source or "")
+        head.add_row("market-based CO2e", si(summary.market_co2e_kg * 1000, "g"),
+                     short_source(summary.market_source or ""))
     if summary.gpu_count:
         head.add_row("GPU-hours", f"{summary.gpu_hours:.4g}", f"{summary.gpu_count} × {summary.gpu_name}")
     console.print(head)
 
     devices = Table(title="devices", show_header=True, header_style="bold")
     for column in ("device", "name", "energy (kWh)", "mean power (W)", "method", "samples", "errors"):
-        devices.add_column(column, overflow="fold")
+        devices.add_column(column, overflow="fold", no_wrap=column in ("device", "method"))
     for d in summary.devices:
         device = d.device if summary.node_rank is not None else f"{d.host}/{d.device}"
         devices.add_row(device, d.name, f"{d.energy_kwh:.4g}",
