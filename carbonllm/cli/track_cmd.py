@@ -187,7 +187,8 @@ def render_table(summary: RunSummary, where: str | None = None) -> None:
         devices.add_column(column, overflow="fold", no_wrap=column in ("device", "method"))
     for d in summary.devices:
         device = d.device if summary.node_rank is not None else f"{d.host}/{d.device}"
-        devices.add_row(device, d.name, f"{d.energy_kwh:.4g}",
+        # the device's name without how it was modelled (that is in the notes and the summary file)
+        devices.add_row(device, d.name.split(" (")[0], f"{d.energy_kwh:.4g}",
                         "-" if d.mean_power_w is None else f"{d.mean_power_w:,.1f}", d.method,
                         str(d.samples), "; ".join(d.errors))
     console.print(devices)
