@@ -6,6 +6,7 @@ Imported by the tests of :mod:`carbonllm.measure` and ``carbonllm doctor`` (``fr
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pynvml
@@ -141,3 +142,23 @@ def two_amd_gpus() -> FakeAmdSmi:
          "ticks_per_read": 1_000_000, "resolution_uj": 15.259},
         {"name": "AMD Instinct MI250X", "uuid": "amd-0002", "power_w": 400.0, "ticks": None, "resolution_uj": 15.259},
     ])
+
+
+def tracker_env(tmp_path: Path, dram_energy_uj: int = 5000) -> dict[str, str]:
+    """The environment for a real ``carbonllm track`` subprocess: this one without carbonllm's,
+    rank and proxy variables, RAPL faked at its sysfs files (one package, one DRAM domain) under
+    ``tmp_path/rapl``, and a fresh HOME (no user config file)."""
+    package = tmp_path / "rapl" / "intel-rapl:0"
+    package.mkdir(parents=True)
+    (package / "name").write_text("package-0\n")
+    (package / "energy_uj").write_text("1000000\n")
+    (package / "max_energy_range_uj").write_text("262143328850\n")
+    dram = tmp_path / "rapl" / "intel-rapl:0:0"
+    dram.mkdir()
+    (dram / "name").write_text("dram\n")
+    (dram / "energy_uj").write_text(f"{dram_energy_uj}\n")
+    (dram / "max_energy_range_uj").write_text("65712999613\n")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("CARBONLLM_", "LOCAL_RANK", "SLURM_", "NODE_RANK")) and "proxy" not in k.lower()}
+    env.update(CARBONLLM_RAPL_ROOT=str(tmp_path / "rapl"), HOME=str(tmp_path / "home"))
+    return env

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fakes import tracker_env
 
 from carbonllm.measure.runfiles import load_run, read_summary, safe_name
 
@@ -32,18 +33,7 @@ HOST = safe_name(socket.gethostname().split(".")[0] or "localhost")
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    rapl = tmp_path / "rapl" / "intel-rapl:0"
-    rapl.mkdir(parents=True)
-    (rapl / "name").write_text("package-0\n")
-    (rapl / "energy_uj").write_text("1000000\n")
-    (rapl / "max_energy_range_uj").write_text("262143328850\n")
-    dram = tmp_path / "rapl" / "intel-rapl:0:0"
-    dram.mkdir()
-    (dram / "name").write_text("dram\n")
-    (dram / "energy_uj").write_text("5000\n")
-    e = {k: v for k, v in os.environ.items() if not k.startswith(("CARBONLLM_", "LOCAL_RANK", "SLURM_", "NODE_RANK"))}
-    e.update(CARBONLLM_RAPL_ROOT=str(tmp_path / "rapl"), HOME=str(tmp_path / "home"))
-    return e
+    return tracker_env(tmp_path)
 
 
 def track(args: list[str], env: dict[str, str], cwd: Path, preexec: Callable[[], None] | None = None,

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes import tracker_env
 from servers import Prometheus, Pushgateway, free_port, http_get, wait_until
 
 import carbonllm
@@ -42,19 +43,7 @@ while time.monotonic() < end:
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    package = tmp_path / "rapl" / "intel-rapl:0"
-    package.mkdir(parents=True)
-    (package / "name").write_text("package-0\n")
-    (package / "energy_uj").write_text("1000000\n")
-    (package / "max_energy_range_uj").write_text("262143328850\n")
-    dram = tmp_path / "rapl" / "intel-rapl:0:0"
-    dram.mkdir()
-    (dram / "name").write_text("dram\n")
-    (dram / "energy_uj").write_text("5\n")
-    (dram / "max_energy_range_uj").write_text("65712999613\n")
-    e = {k: v for k, v in os.environ.items() if not k.startswith("CARBONLLM_") and "proxy" not in k.lower()}
-    e.update(CARBONLLM_RAPL_ROOT=str(tmp_path / "rapl"), HOME=str(tmp_path / "home"))
-    return e
+    return tracker_env(tmp_path, dram_energy_uj=5)
 
 
 def child(tmp_path: Path, seconds: float) -> list[str]:
