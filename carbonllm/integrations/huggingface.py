@@ -33,9 +33,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from transformers import TrainerCallback
-
 from carbonllm.integrations._common import CO2E_KEY, ENERGY_KEY, TrackedTraining
+
+try:
+    from transformers import TrainerCallback
+except ImportError as e:  # say how to get it, from an index or from a checkout
+    raise ImportError("carbonllm.integrations.huggingface needs transformers: pip install 'carbonllm[hf]' "
+                      "(from a checkout: pip install '.[hf]')") from e
 
 
 class CarbonLLMCallback(TrackedTraining, TrainerCallback):  # type: ignore[misc]

@@ -104,7 +104,11 @@ try:
     #: for ``pytorch_lightning.Trainer``).
     CarbonLLMCallback: type = _callback_class("lightning.pytorch")
 except ImportError:  # only the older package name is installed
-    CarbonLLMCallback = _callback_class("pytorch_lightning")
+    try:
+        CarbonLLMCallback = _callback_class("pytorch_lightning")
+    except ImportError as e:  # neither: say how to get it, from an index or from a checkout
+        raise ImportError("carbonllm.integrations.lightning needs lightning: pip install 'carbonllm[lightning]' "
+                          "(from a checkout: pip install '.[lightning]')") from e
 
 
 @functools.cache
