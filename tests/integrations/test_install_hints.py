@@ -10,7 +10,8 @@ import pytest
 
 @pytest.mark.parametrize(("module", "missing", "extra"), [
     ("carbonllm.integrations.huggingface", ["transformers"], "carbonllm[hf]"),
-    ("carbonllm.integrations.lightning", ["lightning", "lightning.pytorch", "pytorch_lightning"], "carbonllm[lightning]"),
+    ("carbonllm.integrations.lightning", ["lightning", "lightning.pytorch", "pytorch_lightning"],
+     "carbonllm[lightning]"),
 ])
 def test_a_missing_framework_names_the_extra(module: str, missing: list[str], extra: str) -> None:
     # a None entry in sys.modules makes "import X" raise ImportError, as if X were not installed
