@@ -20,6 +20,7 @@ from carbonllm.cli.output import (
     echo_csv,
     echo_json,
     grouped,
+    noted_settings,
     settings_from_environment,
     table_console,
 )
@@ -167,9 +168,11 @@ def estimate(fmt: str, sources: bool, **options: object) -> None:
     CARBONLLM_PUE or the config file, as for 'carbonllm track'.
     """
     take_deprecated_gpus(options)
+    notes: list[str] = []
     options["region"], options["intensity"], options["pue"] = settings_from_environment(
-        options["region"], options["intensity"], options["pue"])  # type: ignore[arg-type]
-    result = run_estimate(**options)  # type: ignore[arg-type]
+        options["region"], options["intensity"], options["pue"], notes)  # type: ignore[arg-type]
+    with noted_settings(notes):
+        result = run_estimate(**options)  # type: ignore[arg-type]
     emit(result, fmt, sources)
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -130,11 +131,13 @@ def grouped(value: float | None, decimals: int = 0) -> str:
     return f"{value:,.{decimals}f}"
 
 
-def settings_from_environment(region: str | None, intensity: Any, pue: Any) -> tuple[str | None, Any, Any]:
+def settings_from_environment(region: str | None, intensity: Any, pue: Any,
+                              notes: list[str] | None = None) -> tuple[str | None, Any, Any]:
     """Fill the region, intensity and PUE that no flag gave from ``CARBONLLM_REGION`` /
     ``CARBONLLM_INTENSITY`` / ``CARBONLLM_PUE`` or the config file, exactly as ``carbonllm track``
-    resolves them (see :mod:`carbonllm.measure.track_config`), so estimates and measurements agree. Says on
-    stderr where each value came from."""
+    resolves them (see :mod:`carbonllm.measure.track_config`), so estimates and measurements
+    agree. Where each value came from is appended to ``notes`` (see :func:`noted_settings`), or
+    said on stderr at once without it."""
     import os
 
     from carbonllm.settings import ENVIRONMENT, find_config_file, read_config_file
@@ -150,12 +153,36 @@ def settings_from_environment(region: str | None, intensity: Any, pue: Any) -> t
             region, intensity = values.get("region"), values.get("intensity_g_per_kwh")
             key = "region" if region is not None else "intensity_g_per_kwh"
             where = names[key] if label == "environment" else label
-            click.echo(f"carbonllm: note: {key.split('_')[0]} {region or intensity} from {where}", err=True)
+            _note(notes, f"{key.split('_')[0]} {region or intensity} from {where}")
         if pue is None and "pue" in values:
             pue = values["pue"]
             where = names["pue"] if label == "environment" else label
-            click.echo(f"carbonllm: note: PUE {pue} from {where}", err=True)
+            _note(notes, f"PUE {pue} from {where}")
     return region, intensity, pue
+
+
+def _note(notes: list[str] | None, text: str) -> None:
+    if notes is None:
+        click.echo(f"carbonllm: note: {text}", err=True)
+    else:
+        notes.append(text)
+
+
+@contextlib.contextmanager
+def noted_settings(notes: list[str]) -> Iterator[None]:
+    """Around a command that used :func:`settings_from_environment`: a bad value from the
+    environment or config file fails in one line that names where it came from; on success, each
+    note is said on stderr."""
+    from carbonllm.errors import CarbonLLMError
+
+    try:
+        yield
+    except CarbonLLMError as e:
+        if notes:
+            raise InputError(f"{e} ({'; '.join(notes)})") from e
+        raise
+    for text in notes:
+        click.echo(f"carbonllm: note: {text}", err=True)
 
 
 def run_directory(path: str | Path, flag: str = "INPUT") -> Path:

@@ -14,6 +14,7 @@ from carbonllm.cli.output import (
     echo_csv,
     echo_json,
     grouped,
+    noted_settings,
     settings_from_environment,
     table_console,
 )
@@ -103,9 +104,11 @@ def plan(fmt: str, **options: Any) -> None:
     Region, intensity and PUE not given here come from CARBONLLM_REGION, CARBONLLM_INTENSITY,
     CARBONLLM_PUE or the config file, as for 'carbonllm track'.
     """
+    notes: list[str] = []
     options["region"], options["intensity"], options["pue"] = settings_from_environment(
-        options["region"], options["intensity"], options["pue"])
-    result = plan_budget(**options)
+        options["region"], options["intensity"], options["pue"], notes)
+    with noted_settings(notes):
+        result = plan_budget(**options)
     if fmt == "json":
         echo_json(result.model_dump())
     elif fmt == "csv":

@@ -181,3 +181,15 @@ def test_listing_filters_that_match_nothing_say_so(run_cli):
     for argv in (["hardware", "zzz"], ["hardware", "--vendor", "Acme"], ["regions", "Atlantis"]):
         result = run_cli(*argv)
         assert result.exit_code == 2 and "matches" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_bad_value_from_the_environment_is_one_line_naming_where_it_came_from(run_cli, monkeypatch):
+    monkeypatch.setenv("CARBONLLM_PUE", "5")
+    result = run_cli("estimate", "--params", "7b", "--tokens", "2T")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "carbonllm: error: --pue 5 is above the plausible limit of 3; give facility energy / IT energy, "
+        "typically 1.1-1.6 (PUE 5 from CARBONLLM_PUE)"]
+    monkeypatch.setenv("CARBONLLM_PUE", "1.3")
+    good = run_cli("estimate", "--params", "7b", "--tokens", "2T", "--format", "json")
+    assert good.exit_code == 0 and "note: PUE 1.3 from CARBONLLM_PUE" in good.stderr
