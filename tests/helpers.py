@@ -7,7 +7,10 @@ pyproject.toml).
 
 from __future__ import annotations
 
+import signal
 import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -66,3 +69,25 @@ def png_size(path: Path) -> tuple[int, int]:
     head = path.read_bytes()[:24]
     assert head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR"
     return struct.unpack(">II", head[16:24])
+
+
+class Hung(Exception):
+    """A call ran past its alarm. Deliberately not an ``OSError`` (as ``TimeoutError`` is), so a
+    reader that turns OS errors into one-line input errors cannot hide a hang."""
+
+
+@contextmanager
+def fails_after(seconds: int, what: str) -> Iterator[None]:
+    """Raise :class:`Hung` in the body if it runs longer than ``seconds`` (SIGALRM): a hang
+    becomes a test failure instead of a stuck suite."""
+    def alarm(signum: int, frame: object) -> None:
+        raise Hung(what)
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+

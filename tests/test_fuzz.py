@@ -13,14 +13,13 @@ from __future__ import annotations
 import json
 import math
 import re
-import signal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import run_summary
+from helpers import fails_after, run_summary
 from hostile import CODECARBON_HEADER, CODECARBON_ROW, ESTIMATE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -39,16 +38,8 @@ NON_FINITE = re.compile(r"(?<![\w.-])(inf|-inf|nan|NaN|Infinity|-Infinity)(?![\w
 
 @pytest.fixture(autouse=True)
 def no_hang() -> Iterator[None]:
-    def alarm(signum: int, frame: object) -> None:
-        raise TimeoutError("a fuzzed call hung")
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.alarm(90)
-    try:
+    with fails_after(90, "a fuzzed call hung"):
         yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 # --- generated values -------------------------------------------------------------------------

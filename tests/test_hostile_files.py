@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import math
 import shutil
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import fails_after
 from hostile import CODECARBON_HEADER, CODECARBON_ROW, make_corpus
 
 from carbonllm.errors import CarbonLLMError
@@ -37,22 +37,10 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return make_corpus(tmp_path_factory.mktemp("hostile"))
 
 
-class Hang(Exception):
-    pass
-
-
 @pytest.fixture(autouse=True)
 def no_hang() -> Iterator[None]:
-    def alarm(signum: int, frame: object) -> None:
-        raise Hang("the reader hung")
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.alarm(10)
-    try:
+    with fails_after(10, "the reader hung"):
         yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def assert_one_line(result, *names: str) -> None:  # type: ignore[no-untyped-def]

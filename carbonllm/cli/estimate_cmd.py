@@ -19,9 +19,8 @@ from carbonllm.cli.output import (
     QUANTITY,
     echo_csv,
     echo_json,
+    environment_settings,
     grouped,
-    noted_settings,
-    settings_from_environment,
     table_console,
 )
 from carbonllm.estimator.resolve import estimate as run_estimate
@@ -168,10 +167,7 @@ def estimate(fmt: str, sources: bool, **options: object) -> None:
     CARBONLLM_PUE or the config file, as for 'carbonllm track'.
     """
     take_deprecated_gpus(options)
-    notes: list[str] = []
-    options["region"], options["intensity"], options["pue"] = settings_from_environment(
-        options["region"], options["intensity"], options["pue"], notes)  # type: ignore[arg-type]
-    with noted_settings(notes):
+    with environment_settings(options):
         result = run_estimate(**options)  # type: ignore[arg-type]
     emit(result, fmt, sources)
 

@@ -136,7 +136,7 @@ def settings_from_environment(region: str | None, intensity: Any, pue: Any,
     """Fill the region, intensity and PUE that no flag gave from ``CARBONLLM_REGION`` /
     ``CARBONLLM_INTENSITY`` / ``CARBONLLM_PUE`` or the config file, exactly as ``carbonllm track``
     resolves them (see :mod:`carbonllm.measure.track_config`), so estimates and measurements
-    agree. Where each value came from is appended to ``notes`` (see :func:`noted_settings`), or
+    agree. Where each value came from is appended to ``notes`` (see :func:`environment_settings`), or
     said on stderr at once without it."""
     import os
 
@@ -169,12 +169,15 @@ def _note(notes: list[str] | None, text: str) -> None:
 
 
 @contextlib.contextmanager
-def noted_settings(notes: list[str]) -> Iterator[None]:
-    """Around a command that used :func:`settings_from_environment`: a bad value from the
-    environment or config file fails in one line that names where it came from; on success, each
-    note is said on stderr."""
+def environment_settings(options: dict[str, Any]) -> Iterator[None]:
+    """Fill ``options``' ``region``/``intensity``/``pue`` that no flag gave from the environment or
+    config file (:func:`settings_from_environment`), then run the body: a bad value from there fails
+    in one line that names where it came from; on success, where each came from is said on stderr."""
     from carbonllm.errors import CarbonLLMError
 
+    notes: list[str] = []
+    options["region"], options["intensity"], options["pue"] = settings_from_environment(
+        options["region"], options["intensity"], options["pue"], notes)
     try:
         yield
     except CarbonLLMError as e:

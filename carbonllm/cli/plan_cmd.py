@@ -13,9 +13,8 @@ from carbonllm.cli.output import (
     count_text,
     echo_csv,
     echo_json,
+    environment_settings,
     grouped,
-    noted_settings,
-    settings_from_environment,
     table_console,
 )
 from carbonllm.estimator.planner import Plan, PlanPoint, plan_budget
@@ -104,10 +103,7 @@ def plan(fmt: str, **options: Any) -> None:
     Region, intensity and PUE not given here come from CARBONLLM_REGION, CARBONLLM_INTENSITY,
     CARBONLLM_PUE or the config file, as for 'carbonllm track'.
     """
-    notes: list[str] = []
-    options["region"], options["intensity"], options["pue"] = settings_from_environment(
-        options["region"], options["intensity"], options["pue"], notes)
-    with noted_settings(notes):
+    with environment_settings(options):
         result = plan_budget(**options)
     if fmt == "json":
         echo_json(result.model_dump())
