@@ -124,3 +124,26 @@ def count_text(value: float | None, digits: int = 3) -> str:
         if abs(value) >= factor:
             return f"{value / factor:.{digits}g}{suffix}"
     return f"{value:.{digits}g}"
+
+
+#: Plausibility limits (docs/methodology.md, "Plausibility limits"): a value beyond one is a typo or
+#: a unit slip (kW for W), never a run, so it is refused rather than priced.
+MAX_SEQ_LEN = 10_000_000  # tokens; the longest published training contexts are ~10^6
+MAX_PUE = 3.0  # the Uptime Institute's 2007 survey average was ~2.5; 2023's is 1.58
+MAX_POWER_W = 5000.0  # per device; the largest accelerator TDPs are ~1-2 kW (GB200 ~1.2 kW per GPU)
+MAX_DEVICES = 1_000_000  # the largest reported training clusters are ~10^5 accelerators
+MAX_PARAMS = 1e15  # parameters; the largest published models are ~2e12 (500x below)
+MAX_TOKENS = 1e16  # training tokens; the largest published runs use ~4e13 (250x below)
+MAX_FLOPS = 1e30  # training FLOPs; the largest published runs are ~5e25 (20,000x below)
+MAX_DEVICE_HOURS = 1e10  # the largest published runs are ~3e7 device-hours (Llama 3.1 405B: 3.08e7)
+MAX_HOURS = 1e6  # wall-clock hours: 114 years
+#: gCO2e/kWh. IPCC AR5 WG3 Annex III (2014) Table A.III.2 puts coal's lifecycle intensity at 740-910
+#: (median 820); no grid's average exceeds ~1,100 (Ember), so 2,000 catches kg/MWh slips of 1,000x.
+MAX_INTENSITY_G_PER_KWH = 2000.0
+
+
+def check_plausible(value: float, limit: float, flag: str, fix: str) -> float:
+    """``value`` if it is at most ``limit``; else ``InputError`` naming the value, the limit and the fix."""
+    if value > limit:
+        raise InputError(f"{flag} {value:g} is above the plausible limit of {limit:,g}; {fix}")
+    return value

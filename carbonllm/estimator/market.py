@@ -23,7 +23,7 @@ import math
 
 from carbonllm.errors import InputError
 from carbonllm.estimator.results import Estimate
-from carbonllm.quantities import parse_quantity
+from carbonllm.quantities import MAX_INTENSITY_G_PER_KWH, check_plausible, parse_quantity
 from carbonllm.units import G_PER_KG
 
 Number = float | int | str
@@ -45,8 +45,6 @@ def market_intensity_g_per_kwh(
         value = parse_quantity(market_intensity, "--market-intensity")
         if not math.isfinite(value) or value < 0:
             raise InputError(f"--market-intensity must be a finite number >= 0 gCO2e/kWh, got {value:g}")
-        from carbonllm.estimator.resolve import MAX_INTENSITY_G_PER_KWH, check_plausible
-
         check_plausible(value, MAX_INTENSITY_G_PER_KWH, "--market-intensity",
                         "give the contractual grams of CO2e per kWh, e.g. 0 for fully matched renewables")
         return value, (f"contractual emission factor given by the user ({value:g} gCO2e/kWh; "

@@ -31,12 +31,11 @@ from pydantic import BaseModel, ConfigDict
 
 from carbonllm.errors import InputError
 from carbonllm.flops.architecture import Architecture
+from carbonllm.quantities import MAX_SEQ_LEN
 
 Recompute = Literal["none", "selective", "full"]
 RECOMPUTE = ("none", "selective", "full")
 
-#: Plausibility limit on the sequence length (the same as carbonllm.estimator.resolve.MAX_SEQ_LEN).
-MAX_SEQ_LEN = 10_000_000
 
 BACKWARD_FACTOR = 2.0  # backward = 2× forward (Kaplan et al. 2020 §2.1; Hoffmann et al. 2022 App. F)
 

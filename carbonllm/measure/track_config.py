@@ -29,7 +29,13 @@ from pydantic import BaseModel, ConfigDict
 from carbonllm.errors import InputError
 from carbonllm.estimator import defaults
 from carbonllm.names import require_path, require_text
-from carbonllm.quantities import parse_quantity, require_positive
+from carbonllm.quantities import (
+    MAX_INTENSITY_G_PER_KWH,
+    MAX_PUE,
+    check_plausible,
+    parse_quantity,
+    require_positive,
+)
 from carbonllm.settings import ENVIRONMENT, find_config_file, read_config_file
 
 DEFAULT_INTERVAL_S = 2.0
@@ -152,7 +158,6 @@ def resolve_config(
     ``environ`` defaults to ``os.environ``. Raises :class:`InputError` on bad values,
     :class:`~carbonllm.errors.UnknownRegionError` on an unknown region.
     """
-    from carbonllm.estimator.resolve import MAX_INTENSITY_G_PER_KWH, MAX_PUE, check_plausible
     from carbonllm.tables.loader import find_zone
 
     env = os.environ if environ is None else environ
