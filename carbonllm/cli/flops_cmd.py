@@ -9,6 +9,7 @@ import click
 from carbonllm.cli.output import FORMATS, QUANTITY, echo_csv, echo_json, grouped, si, table_console
 from carbonllm.errors import InputError
 from carbonllm.flops.count import RECOMPUTE, FlopCount, count_flops
+from carbonllm.quantities import count_text
 
 
 def _seq_len(value: float | None) -> int | None:
@@ -73,8 +74,8 @@ def render_table(count: FlopCount, tokens: float | None) -> None:
         if c.block != block:  # one heading row per block of identical layers
             block = c.block
             table.add_row(f"[bold]{escape(block if c.layers == 1 else f'{block} ×{c.layers}')}[/bold]")
-        params = _short(c.params_per_layer) if c.params == c.active_params else (
-            f"{_short(c.params_per_layer)} ({_short(c.active_params_per_layer)} act.)")
+        params = count_text(c.params_per_layer) if c.params == c.active_params else (
+            f"{count_text(c.params_per_layer)} ({count_text(c.active_params_per_layer)} act.)")
         table.add_row("  " + escape(c.component), params, _short(c.forward_flops_per_token_per_layer),
                       _short(c.training_flops_per_token), f"{c.share:.1%}")
     console.print(table)
@@ -94,7 +95,7 @@ def render_table(count: FlopCount, tokens: float | None) -> None:
     summary.add_row(f"{n_label} FLOPs/token", f"{count.six_n_flops_per_token:.4e}", "Kaplan et al. 2020 §2.1")
     summary.add_row("detailed / 6·N", f"{count.ratio_to_6n:.3f}", "")
     if tokens is not None:
-        summary.add_row(f"training FLOPs for {si(tokens)} tokens", f"{count.training_flops(tokens):.4e}",
+        summary.add_row(f"training FLOPs for {count_text(tokens)} tokens", f"{count.training_flops(tokens):.4e}",
                         f"6·N·D = {count.six_nd(tokens):.4e}")
     console.print(summary)
     for note in count.notes:
@@ -127,8 +128,8 @@ def _list_presets(fmt: str) -> None:
                             ("d", "right"), ("H/KV", "right"), ("FFN", "left"), ("seq", "right")):
         table.add_column(column, justify=justify, no_wrap=column == "name")  # type: ignore[arg-type]
     for r in rows:
-        table.add_row(escape(str(r["name"])), _short(float(r["params"])),  # type: ignore[arg-type]
-                      _short(float(r["active_params"])), str(r["layers"]),  # type: ignore[arg-type]
+        table.add_row(escape(str(r["name"])), count_text(float(r["params"])),  # type: ignore[arg-type]
+                      count_text(float(r["active_params"])), str(r["layers"]),  # type: ignore[arg-type]
                       str(r["d_model"]), f"{r['heads']}/{r['kv_heads']}", escape(str(r["ffn"])), str(r["seq_len"]))
     table_console().print(table)
 
