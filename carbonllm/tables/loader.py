@@ -68,8 +68,9 @@ def read_rows(filename: str, required: tuple[str, ...]) -> list[dict[str, str]]:
     return rows
 
 
-def _build(filename: str, rows: list[dict[str, str]], make: Callable[[dict[str, str]], T]) -> Iterator[T]:
-    for line, row in enumerate(rows, start=2):
+def _build(filename: str, rows: list[dict[str, str]], make: Callable[[dict[str, str]], T],
+           first_line: int = 2) -> Iterator[T]:
+    for line, row in enumerate(rows, start=first_line):
         try:
             yield make(row)
         except (ValueError, TypeError, KeyError) as e:
@@ -217,19 +218,35 @@ def _basis(row: dict[str, str]) -> str:
     return basis
 
 
+_GRID_REQUIRED = ("zone", "name", "kind", "intensity_g_per_kwh", "basis", "year", "source")
+
+
+@functools.cache
+def _grid_rows() -> tuple[dict[str, str], ...]:
+    return tuple(read_rows(GRID_CSV, _GRID_REQUIRED))
+
+
 @functools.cache
 def grid_table() -> tuple[GridZone, ...]:
-    """Every zone in ``data/grid_intensity.csv``, in file order."""
-    rows = read_rows(GRID_CSV, ("zone", "name", "kind", "intensity_g_per_kwh", "basis", "year", "source"))
-    return tuple(_build(GRID_CSV, rows, _zone))
+    """Every zone in ``data/grid_intensity.csv``, in file order, each row validated."""
+    return tuple(_build(GRID_CSV, list(_grid_rows()), _zone))
 
 
 @functools.cache
-def _grid_index() -> dict[str, GridZone]:
-    index: dict[str, GridZone] = {}
-    for zone in grid_table():  # earlier rows win a clash: countries come before subregions
-        for key in (zone.zone, *zone.aliases, zone.name):
-            index.setdefault(normalize(key), zone)
+def _zone_at(line: int) -> GridZone:
+    """The zone of the table's row at file line ``line`` (2 = the first row), validated."""
+    return next(_build(GRID_CSV, [_grid_rows()[line - 2]], _zone, first_line=line))
+
+
+@functools.cache
+def _grid_index() -> dict[str, int]:
+    """Normalised zone code, alias and name → file line of its row. Only the row asked for is
+    validated into a ``GridZone``: building all ~460 of them was a third of an estimate's run time
+    (``carbonllm regions`` and :func:`grid_table` still validate every row)."""
+    index: dict[str, int] = {}
+    for line, row in enumerate(_grid_rows(), start=2):  # earlier rows win a clash: countries first
+        for key in (row["zone"], *_aliases(row), row.get("name") or row["zone"]):
+            index.setdefault(normalize(key), line)
     return index
 
 
@@ -239,18 +256,19 @@ def find_zone(name: str) -> GridZone:
 
     Raises ``UnknownRegionError`` with the nearest names when there is none.
     """
-    found = _grid_index().get(normalize(name))
-    if found is None and (common := common_country_code(name)) is not None:  # UK -> GBR, Holland -> NLD
-        found = _grid_index().get(normalize(common))
-    if found is None:
-        names = [z.zone for z in grid_table()] + [z.name for z in grid_table()]
+    line = _grid_index().get(normalize(name))
+    if line is None and (common := common_country_code(name)) is not None:  # UK -> GBR, Holland -> NLD
+        line = _grid_index().get(normalize(common))
+    if line is None:
+        rows = _grid_rows()
+        names = [r["zone"] for r in rows] + [r.get("name") or r["zone"] for r in rows]
         raise UnknownRegionError(name, nearest(name, names))
-    return found
+    return _zone_at(line)
 
 
 def clear_caches() -> None:
     """Forget every cached table (after changing ``CARBONLLM_DATA_DIR``)."""
-    for fn in (hardware_table, _hardware_index, grid_table, _grid_index):
+    for fn in (hardware_table, _hardware_index, _grid_rows, grid_table, _zone_at, _grid_index):
         fn.cache_clear()
     from carbonllm.tables import mfu  # a module of this package that reads through this one
 

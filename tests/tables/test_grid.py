@@ -443,3 +443,15 @@ def test_the_vendored_inputs_say_where_they_came_from():
     readme = (INPUTS / "README.md").read_text(encoding="utf-8")
     for path in sorted(INPUTS.glob("*.csv")):
         assert path.name in readme
+
+
+def test_find_zone_validates_the_row_it_returns(data_dir):
+    # find_zone builds only the row asked for (start-up, issue 9): a bad row is still refused,
+    # naming its line, when it is the one asked for; grid_table() refuses the whole table.
+    bad = GOOD.replace("FRA,FR", "DEU,DE").replace("France", "Germany").replace(",lifecycle,", ",marginal,")
+    (data_dir / "grid_intensity.csv").write_text(f"{HEADER}\n{GOOD}\n{bad}\n", encoding="utf-8")
+    assert find_zone("FR").zone == "FRA"
+    with pytest.raises(DataTableError, match=r"grid_intensity.csv, line 3: zone DEU has basis 'marginal'"):
+        find_zone("Germany")
+    with pytest.raises(DataTableError, match="line 3"):
+        grid_table()
