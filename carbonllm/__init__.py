@@ -26,9 +26,12 @@ Layout (docs/architecture.md); each part imports only the ones listed before it:
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
 from carbonllm._version import __version__
+
+TYPE_CHECKING = False  # typing is for type checkers only: importing it costs an estimate's start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 #: public name → module that defines it
 _EXPORTS: dict[str, str] = {

@@ -19,10 +19,13 @@ import os
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import IO, Any
 
 from carbonllm.errors import InputError
+
+TYPE_CHECKING = False  # typing is for type checkers only (start-up; docs/benchmarks.md)
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import IO, Any
 
 MIB = 1024 * 1024
 #: JSON nesting deeper than this is refused (carbonllm's own files nest 5 levels).

@@ -21,16 +21,18 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+TYPE_CHECKING = False  # typing is for type checkers only (start-up; docs/benchmarks.md)
 if TYPE_CHECKING:  # type checkers read @record as a dataclass; at run time it needs no import
-    from typing_extensions import dataclass_transform
-else:
-    def dataclass_transform(**_: Any) -> Any:
-        return lambda function: function
+    from typing import Any, ClassVar, TypeVar
 
-R = TypeVar("R", bound="Record")
-C = TypeVar("C", bound=type)
+    from typing_extensions import dataclass_transform
+
+    R = TypeVar("R", bound="Record")
+    C = TypeVar("C", bound=type)
+else:
+    def dataclass_transform(**_: object) -> object:
+        return lambda function: function
 
 _FLOAT_ANNOTATIONS = {"float", "float | None", "Optional[float]"}
 

@@ -7,13 +7,15 @@ over the normalised keys plus a substring match, so ``H10`` suggests ``H100 SXM`
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 
 from carbonllm.errors import InputError
+
+TYPE_CHECKING = False  # typing is for type checkers only (start-up; docs/benchmarks.md)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 _IGNORED = re.compile(r"[\s\-_./()]+")
 
@@ -39,6 +41,8 @@ def require_path(value: object, what: str = "path") -> Path:
         raise InputError(f"{what} must be a file or directory path (text), not {type(value).__name__}")
     if not value.strip() or "\0" in value:
         raise InputError(f"{what} {value!r} is not a usable path; give a file or directory")
+    from pathlib import Path  # here: its import is a tenth of an estimate's start-up
+
     return Path(value)
 
 
@@ -74,6 +78,8 @@ def normalize(name: str) -> str:
 
 def nearest(name: str, candidates: Iterable[str], limit: int = 3) -> list[str]:
     """Up to ``limit`` display names from ``candidates`` nearest to ``name`` (best first)."""
+    import difflib  # only on a miss: not on every estimate's start-up
+
     key = normalize(name)
     by_key: dict[str, str] = {}
     for candidate in candidates:

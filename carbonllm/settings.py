@@ -15,13 +15,17 @@ Reading them is I/O at the edge; what the values mean is resolved by
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
 
 from carbonllm.errors import ConfigError, InputError
 from carbonllm.files import read_text
+
+TYPE_CHECKING = False  # typing is for type checkers only (start-up; docs/benchmarks.md)
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
 #: environment variable → config field
 ENVIRONMENT = {
@@ -62,16 +66,17 @@ MAX_CONFIG_BYTES = 1024 * 1024
 def find_config_file(environ: Mapping[str, str], cwd: Path | None = None) -> Path | None:
     """The config file to read, if any (see the module docstring for the search order)."""
     explicit = environ.get("CARBONLLM_CONFIG")
-    if explicit:
-        path = Path(explicit).expanduser()
-        if not path.is_file():
-            raise InputError(f"CARBONLLM_CONFIG names {path}, which is not a file")
-        return path
-    for candidate in ((cwd or Path.cwd()) / "carbonllm.toml",
-                      Path(environ.get("HOME", "~")).expanduser() / ".config" / "carbonllm" / "config.toml"):
-        if candidate.is_file():
-            return candidate
-    return None
+    home = os.path.expanduser(environ.get("HOME", "~"))
+    candidates = (os.path.expanduser(explicit),) if explicit else (
+        os.path.join(cwd or os.getcwd(), "carbonllm.toml"), os.path.join(home, ".config", "carbonllm", "config.toml"))
+    found = next((c for c in candidates if os.path.isfile(c)), None)  # os.path: every estimate looks, and
+    if found is None:                                                  # pathlib's import costs its start-up
+        if explicit:
+            raise InputError(f"CARBONLLM_CONFIG names {os.path.normpath(candidates[0])}, which is not a file")
+        return None
+    from pathlib import Path
+
+    return Path(found)
 
 
 def read_config_file(path: Path) -> dict[str, Any]:

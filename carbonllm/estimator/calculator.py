@@ -13,13 +13,16 @@ device; the names of every value carry its unit. The formulas, each cited where 
 from __future__ import annotations
 
 import math
-from typing import Literal
 
 from carbonllm.errors import InputError
 from carbonllm.estimator.defaults import Span
 from carbonllm.frozen import Record, record
 from carbonllm.quantities import parse_quantity
 from carbonllm.units import FLOP_PER_TFLOP, HOURS_PER_YEAR, SECONDS_PER_HOUR, W_PER_KW, co2e_kg_from
+
+TYPE_CHECKING = False  # typing is for type checkers only (start-up; docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import Literal
 
 
 def training_flops_6nd(params: float, tokens: float) -> float:

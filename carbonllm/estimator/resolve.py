@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from carbonllm.errors import InputError
 from carbonllm.estimator import defaults
@@ -36,11 +35,14 @@ from carbonllm.quantities import (
 from carbonllm.tables.loader import find_accelerator, find_zone
 from carbonllm.tables.mfu import mfu_table
 
+TYPE_CHECKING = False  # typing is for type checkers only (start-up; docs/benchmarks.md)
+
 if TYPE_CHECKING:  # the FLOP model is imported only when --model/--config is used
     from carbonllm.flops.architecture import Architecture
     from carbonllm.flops.presets import Preset
 
 DEFAULT_GPU = "A100"
+
 
 def _limited(value: float | None, limit: float, flag: str, fix: str) -> float | None:
     return None if value is None else check_plausible(value, limit, flag, fix)

@@ -12,15 +12,17 @@ import functools
 import io
 import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import TypeVar
 
 from carbonllm.errors import DataTableError, UnknownHardwareError, UnknownRegionError
 from carbonllm.names import common_country_code, nearest, normalize
 from carbonllm.tables.grid import BASES, GridZone
 from carbonllm.tables.hardware import DTYPES, Accelerator
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # typing is for type checkers only (start-up; docs/benchmarks.md)
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 #: Environment variable naming a directory whose CSVs replace the shipped ones (for testing a
 #: regenerated table before committing it).
@@ -29,25 +31,31 @@ DATA_DIR_ENV = "CARBONLLM_DATA_DIR"
 
 #: The tables beside the package in a source checkout (``data/`` at the repository's top level),
 #: used when ``carbonllm`` is imported from the checkout itself rather than from an install.
-_SOURCE_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
-#: The tables of an installed package (``carbonllm/data``).
-_INSTALLED_DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+_SOURCE_DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__)))), "data")
+#: The tables of an installed package (``carbonllm/data``). Paths are os.path strings, not pathlib
+#: (whose import is a tenth of an estimate's start-up).
+_INSTALLED_DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "data")
+
+
+def _read_file(path: str) -> str:
+    with open(path, encoding="utf-8") as f:
+        return f.read()
 
 
 def _read_text(filename: str) -> str:
     override = os.environ.get(DATA_DIR_ENV)
     try:
         if override:
-            return (Path(override) / filename).read_text(encoding="utf-8")
+            return _read_file(os.path.join(override, filename))
         for directory in (_INSTALLED_DATA_DIR, _SOURCE_DATA_DIR):  # plain files: no importlib.resources
-            if (directory / filename).is_file():  # import (8 ms of the estimate's start-up)
-                return (directory / filename).read_text(encoding="utf-8")
+            if os.path.isfile(os.path.join(directory, filename)):  # import (8 ms of the estimate's start-up)
+                return _read_file(os.path.join(directory, filename))
         from importlib import resources  # a zipped install
 
         try:
             return resources.files("carbonllm.data").joinpath(filename).read_text(encoding="utf-8")
         except ModuleNotFoundError:  # a source checkout: carbonllm/data exists only once installed
-            return (_SOURCE_DATA_DIR / filename).read_text(encoding="utf-8")
+            return _read_file(os.path.join(_SOURCE_DATA_DIR, filename))
     except (FileNotFoundError, ModuleNotFoundError, OSError) as e:
         where = override or "the installed package (carbonllm/data)"
         raise DataTableError(
