@@ -76,6 +76,16 @@ def normalize(name: str) -> str:
     return _IGNORED.sub("", name.strip().lower())
 
 
+def normalize_many(names: Iterable[str]) -> list[str]:
+    """``[normalize(n) for n in names]`` in one regular-expression pass over the joined names (the
+    grid index's ~1,600 names: a tenth of an estimate's run time one by one). NUL, which no table
+    name holds and the ignored characters do not match, keeps them apart."""
+    names = list(names)
+    if any(not isinstance(n, str) or "\0" in n for n in names):
+        return [normalize(n) for n in names]
+    return _IGNORED.sub("", "\0".join(n.strip() for n in names).lower()).split("\0")
+
+
 def nearest(name: str, candidates: Iterable[str], limit: int = 3) -> list[str]:
     """Up to ``limit`` display names from ``candidates`` nearest to ``name`` (best first)."""
     import difflib  # only on a miss: not on every estimate's start-up

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from carbonllm.errors import InputError
-from carbonllm.names import nearest, normalize
+from carbonllm.names import nearest, normalize, normalize_many
 from carbonllm.quantities import parse_quantity
 
 
@@ -38,3 +38,12 @@ def test_nearest_puts_the_closest_first():
 def test_parse_quantity_rejects_other_types_with_an_input_error(value: object):
     with pytest.raises(InputError, match="must be a number or a string"):
         parse_quantity(value, "params")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("names", [
+    ["US-CA", " aws:us-east-1 ", "Côte d'Ivoire", "ĞÜŞ", "", "a\tb\nc", "İstanbul", "x" * 300],
+    ["NUL\0inside", "plain"],
+])
+def test_normalize_many_matches_normalize_one_by_one(names):
+    # İ lowers to two code points; joining must not shift the names apart
+    assert normalize_many(names) == [normalize(n) for n in names]

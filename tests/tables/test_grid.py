@@ -455,3 +455,11 @@ def test_find_zone_validates_the_row_it_returns(data_dir):
         find_zone("Germany")
     with pytest.raises(DataTableError, match="line 3"):
         grid_table()
+
+
+@pytest.mark.parametrize("row", [GOOD + ",extra", GOOD.rsplit(",", 1)[0]])
+def test_a_row_with_more_or_fewer_fields_than_the_header_names_its_line(data_dir, row):
+    # an unquoted comma in a source shifts every column after it: refused, not read shifted
+    (data_dir / "grid_intensity.csv").write_text(f"{HEADER}\n{GOOD}\n{row}\n", encoding="utf-8")
+    with pytest.raises(DataTableError, match=r"grid_intensity.csv, line 3: 1[24] fields where the header has 13"):
+        find_zone("FR")
