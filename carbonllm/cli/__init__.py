@@ -1,19 +1,17 @@
 """The ``carbonllm`` command line.
 
 Subcommands live in their own modules and are imported only when invoked, so ``carbonllm --help``
-and ``carbonllm estimate`` never import pandas, codecarbon or pynvml. Every ``CarbonLLMError``
+and ``carbonllm estimate`` never import pandas, codecarbon or pynvml. A plain estimate command line
+(:func:`carbonllm.cli.option_specs.parse_plain`) runs without importing click either; everything
+else, and anything that parser is unsure of, goes through the click group (:mod:`.group`). Every ``CarbonLLMError``
 and every usage error becomes one line on stderr and exit status 2; anything else is a bug and
 keeps its traceback.
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
 
-import click
-
-from carbonllm._version import __version__
 from carbonllm.errors import CarbonLLMError
 
 #: name → (module, attribute, one-line help shown by ``carbonllm --help``)
@@ -32,59 +30,47 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
-class LazyGroup(click.Group):
-    """A group whose subcommands are imported on first use."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in COMMANDS:
-            return None
-        module, attribute, _ = COMMANDS[cmd_name]
-        command: click.Command = getattr(importlib.import_module(module), attribute)
-        return command
-
-    def resolve_command(
-        self, ctx: click.Context, args: list[str]
-    ) -> tuple[str | None, click.Command | None, list[str]]:
-        """A mistyped command name is answered with the nearest ones (``estimat`` -> ``estimate``)."""
-        name = args[0] if args else ""
-        if name and not name.startswith("-") and name not in COMMANDS:
-            import difflib
-
-            close = difflib.get_close_matches(name, sorted(COMMANDS), n=2, cutoff=0.5)
-            hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
-            raise click.UsageError(f"no such command {name!r}; {hint}run 'carbonllm --help' for the list")
-        return super().resolve_command(ctx, args)
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, COMMANDS[name][2]) for name in sorted(COMMANDS)]
-        with formatter.section("Commands"):
-            formatter.write_dl(rows)
-
-
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="carbonllm")
-def cli() -> None:
-    """Estimate and measure the energy and CO2e of large-model training runs, offline."""
-
-
 def fail(message: str, status: int = 2) -> None:
     """Print ``error: message`` as one line on stderr and exit with ``status``."""
-    click.echo(f"carbonllm: error: {' '.join(message.split())}", err=True)
+    print(f"carbonllm: error: {' '.join(message.split())}", file=sys.stderr, flush=True)
     sys.exit(status)
+
+
+def _plain_estimate(args: list[str]) -> bool:
+    """Run ``carbonllm estimate`` without click when ``args`` is a plain command line; False if not."""
+    if args[:1] != ["estimate"]:
+        return False
+    from carbonllm.cli.option_specs import ESTIMATE, parse_plain
+
+    options = parse_plain(args[1:], ESTIMATE)
+    if options is None:
+        return False
+    from carbonllm.cli.estimate_output import run
+
+    run(options)
+    return True
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``carbonllm`` console script."""
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        code = cli.main(args=argv, prog_name="carbonllm", standalone_mode=False)
+        if _plain_estimate(args):
+            sys.exit(0)
+        import click
+
+        from carbonllm.cli.group import cli
+
+        try:
+            code = cli.main(args=args, prog_name="carbonllm", standalone_mode=False)
+        except click.exceptions.Abort:
+            print("carbonllm: aborted", file=sys.stderr)
+            sys.exit(130)
+        except click.ClickException as e:
+            fail(e.format_message(), e.exit_code)
     except CarbonLLMError as e:
         fail(str(e))
-    except click.exceptions.Abort:
-        click.echo("carbonllm: aborted", err=True)
+    except KeyboardInterrupt:  # as click's Abort: a newline, then the one line
+        print("\ncarbonllm: aborted", file=sys.stderr)
         sys.exit(130)
-    except click.ClickException as e:
-        fail(e.format_message(), e.exit_code)
     sys.exit(code if isinstance(code, int) else 0)

@@ -10,10 +10,9 @@ from carbonllm.cli.options import (
     basis_market_options,
     devices_options,
     per_chip_efficiency_options,
-    take_deprecated_gpus,
     workload_options,
 )
-from carbonllm.cli.output import FORMATS, echo_csv, echo_json, grouped, table_console
+from carbonllm.cli.output import FORMATS, echo_csv, echo_json, grouped, table_console, take_deprecated_gpus
 from carbonllm.estimator.comparison import Comparison
 from carbonllm.estimator.comparison import compare as run_compare
 

@@ -6,7 +6,8 @@ from typing import Any
 
 import click
 
-from carbonllm.cli.output import FORMATS, QUANTITY, echo_csv, echo_json, grouped, si, table_console
+from carbonllm.cli.options import QUANTITY
+from carbonllm.cli.output import FORMATS, echo_csv, echo_json, grouped, si, table_console
 from carbonllm.errors import InputError
 from carbonllm.flops.count import RECOMPUTE, FlopCount, count_flops
 from carbonllm.quantities import count_text

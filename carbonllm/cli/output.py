@@ -8,36 +8,19 @@ import io
 import json
 import sys
 from collections.abc import Iterable, Iterator, Mapping
-from pathlib import Path
-from typing import Any
 
-import click
-
+from carbonllm.cli.option_specs import FORMATS
 from carbonllm.errors import InputError
-from carbonllm.quantities import count_text, parse_quantity
+from carbonllm.quantities import count_text
 
-__all__ = ["count_text"]  # re-exported: the one formatter lives in carbonllm.quantities
+TYPE_CHECKING = False  # neither typing nor click at run time: see carbonllm.cli.option_specs
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
-FORMATS = ("table", "json", "csv")
-
-
-class QuantityType(click.ParamType):
-    """A number written as ``175e9``, ``175B``, ``7b``, ``1.5T`` or ``300_000_000``."""
-
-    name = "NUMBER"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
-        if isinstance(value, float):
-            return value
-        try:
-            return parse_quantity(value, "value")
-        except InputError as e:  # click prefixes "Invalid value for '--flag':"
-            if "finite" in str(e):  # 1e400 parses, but beyond the float range
-                self.fail(f"{value!r} is not a finite number (beyond about 1.8e308); check its magnitude", param, ctx)
-            self.fail(f"{value!r} is not a number; write e.g. 0.4, 300, 175e9, 7B, 1.5T or 300_000_000", param, ctx)
+__all__ = ["FORMATS", "count_text"]  # re-exported: the formats and the formatter live elsewhere
 
 
-QUANTITY = QuantityType()
 
 
 #: Width given to rich when stdout is not a terminal: wide enough that no table is ever cut or
@@ -90,9 +73,14 @@ def _cuts(console: Any, table: Any) -> bool:
     return "…" in rendered and not any("…" in str(cell) for column in table.columns for cell in column.cells)
 
 
+def note(text: str) -> None:
+    """Say ``carbonllm: note: text`` on stderr (after a result, or beside it)."""
+    print(f"carbonllm: note: {text}", file=sys.stderr, flush=True)
+
+
 def echo_json(data: Any) -> None:
     """Print ``data`` as indented JSON."""
-    click.echo(json.dumps(data, indent=2, default=str))
+    print(json.dumps(data, indent=2, default=str), flush=True)
 
 
 def echo_csv(rows: Iterable[Mapping[str, Any]]) -> None:
@@ -163,7 +151,7 @@ def settings_from_environment(region: str | None, intensity: Any, pue: Any,
 
 def _note(notes: list[str] | None, text: str) -> None:
     if notes is None:
-        click.echo(f"carbonllm: note: {text}", err=True)
+        note(text)
     else:
         notes.append(text)
 
@@ -185,7 +173,7 @@ def environment_settings(options: dict[str, Any]) -> Iterator[None]:
             raise InputError(f"{e} ({'; '.join(notes)})") from e
         raise
     for text in notes:
-        click.echo(f"carbonllm: note: {text}", err=True)
+        note(text)
 
 
 def run_directory(path: str | Path, flag: str = "INPUT") -> Path:
@@ -197,7 +185,7 @@ def run_directory(path: str | Path, flag: str = "INPUT") -> Path:
     stderr; several are listed (newest first) so the user can pick. Anything else is returned
     unchanged for the reader to judge.
     """
-    from carbonllm.errors import InputError
+    from pathlib import Path
 
     base = Path(path)
     if not base.is_dir() or any(base.glob("*.summary.json")):
@@ -205,9 +193,20 @@ def run_directory(path: str | Path, flag: str = "INPUT") -> Path:
     runs = sorted((d for d in base.iterdir() if d.is_dir() and any(d.glob("*.summary.json"))),
                   key=lambda d: d.name, reverse=True)
     if len(runs) == 1:
-        click.echo(f"carbonllm: note: {base} holds no run itself; using the run one level down, {runs[0]}", err=True)
+        note(f"{base} holds no run itself; using the run one level down, {runs[0]}")
         return runs[0]
     if runs:
         shown = ", ".join(str(r) for r in runs[:5]) + (f" and {len(runs) - 5} more" if len(runs) > 5 else "")
         raise InputError(f"{base} holds {len(runs)} runs one level down; give one of them as {flag}: {shown}")
     return base
+
+
+def take_deprecated_gpus(options: dict[str, Any]) -> None:
+    """Move a deprecated ``--gpus N`` into ``options["devices"]``, saying so on stderr."""
+    old = options.pop("gpus_deprecated", None)
+    if old is None:
+        return
+    if options.get("devices") is not None:
+        raise InputError("give --devices N once (--gpus N is its deprecated spelling)")
+    note("--gpus N is deprecated (it will be removed in 0.3); use --devices N (--gpu names the chips)")
+    options["devices"] = old

@@ -6,10 +6,9 @@ from typing import Any
 
 import click
 
-from carbonllm.cli.options import efficiency_options, grid_options
+from carbonllm.cli.options import QUANTITY, efficiency_options, grid_options
 from carbonllm.cli.output import (
     FORMATS,
-    QUANTITY,
     count_text,
     echo_csv,
     echo_json,

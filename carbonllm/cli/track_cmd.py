@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from carbonllm.cli.output import QUANTITY, echo_json, run_directory, si, table_console
+from carbonllm.cli.options import QUANTITY
+from carbonllm.cli.output import echo_json, run_directory, si, table_console
 from carbonllm.cli.track_child import (
     DEFAULT_KILL_AFTER_S,
     MAX_KILL_AFTER_S,
