@@ -12,8 +12,9 @@ summaries, report data) stay pydantic.
         value: float
         low: float
 
-``repr``, ``==`` and ``hash`` read and behave as a frozen dataclass's, from one generic method
-each on :class:`Record` (compiling them per class cost a tenth of the estimate's start-up).
+``__init__``, ``repr``, ``==`` and ``hash`` behave as a frozen keyword-only dataclass's, from one
+generic method each on :class:`Record` (compiling them per class cost a tenth of the estimate's
+start-up); ``dataclasses.fields``, ``replace`` and ``asdict`` work as on any dataclass.
 Fields are keyword-only, so their order and defaults read as in a pydantic model. A field
 annotated ``float`` (or ``float | None``) turns an ``int`` into a ``float``, as pydantic does,
 so JSON output keeps its ``400.0``.
@@ -42,9 +43,10 @@ _FLOAT_ANNOTATIONS = {"float", "float | None", "Optional[float]"}
 @dataclass_transform(frozen_default=True, kw_only_default=True)
 def record(cls: C) -> C:
     """Make ``cls`` a frozen, keyword-only dataclass (the decorator of every :class:`Record`)."""
-    # repr, == and hash come from Record (one generic method each) rather than being generated and
-    # compiled per class: compiling them was half of the records' share of an estimate's start-up.
-    made: Any = dataclasses.dataclass(frozen=True, kw_only=True, repr=False, eq=False)(cls)
+    # __init__, repr, == and hash come from Record (one generic method each) rather than being
+    # generated and compiled per class: compiling them was most of the records' share of an
+    # estimate's start-up (the estimate's records have up to 40 fields).
+    made: Any = dataclasses.dataclass(frozen=True, kw_only=True, init=False, repr=False, eq=False)(cls)
     made.model_fields = {f.name: f for f in dataclasses.fields(made)}
     return made  # type: ignore[no-any-return]
 
@@ -63,6 +65,24 @@ class Record:
     """Base of the frozen records: pydantic-style ``model_dump`` / ``model_copy`` / ``model_fields``."""
 
     model_fields: ClassVar[dict[str, Any]] = {}  # set by @record: field name -> dataclasses.Field
+
+    def __init__(self, **values: Any) -> None:
+        """As a keyword-only dataclass's ``__init__``: every field from ``values`` or its default,
+        ``TypeError`` for a missing or unknown one; then :meth:`__post_init__`."""
+        cls = type(self)
+        for name, field in cls.model_fields.items():
+            if name in values:
+                value = values.pop(name)
+            elif field.default is not dataclasses.MISSING:
+                value = field.default
+            elif field.default_factory is not dataclasses.MISSING:
+                value = field.default_factory()
+            else:
+                raise TypeError(f"{cls.__qualname__}.__init__() missing 1 required keyword-only argument: {name!r}")
+            object.__setattr__(self, name, value)
+        if values:
+            raise TypeError(f"{cls.__qualname__}.__init__() got an unexpected keyword argument {next(iter(values))!r}")
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):  # type: ignore[arg-type]

@@ -47,3 +47,31 @@ def test_records_are_frozen_keyword_only_dataclasses():
     assert [f.name for f in dataclasses.fields(pair)] == ["name", "value"]
     assert dataclasses.replace(pair, value=3) == Pair(name="a", value=3.0)
     assert pair.model_copy(update={"name": "c"}).model_dump() == {"name": "c", "value": 0.0}
+
+
+def test_init_refuses_missing_unknown_and_positional_arguments_as_a_dataclass_does():
+    with pytest.raises(TypeError, match="missing 1 required keyword-only argument: 'name'"):
+        Pair(value=1)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
+        Pair(name="a", colour="red")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        Pair("a")  # type: ignore[misc]
+
+
+@record
+class WithFactory(Record):
+    items: list[int] = dataclasses.field(default_factory=list)
+    total: float = 0
+
+    def check(self) -> None:
+        if self.total < 0:
+            raise ValueError("total must not be negative")
+
+
+def test_defaults_factories_conversion_and_check_run_on_init():
+    a, b = WithFactory(), WithFactory()
+    assert a.items == [] and a.items is not b.items  # a fresh list each, as default_factory gives
+    assert isinstance(WithFactory(total=2).total, float)  # an int for a float field becomes a float
+    with pytest.raises(ValueError, match="negative"):
+        WithFactory(total=-1)
+    assert dataclasses.asdict(WithFactory(items=[1])) == {"items": [1], "total": 0}
