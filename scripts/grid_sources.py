@@ -215,6 +215,29 @@ CANADA_MIX_SOURCES = {
     "other": "other",
 }
 
+#: EIA's 2023 net generation per US state and energy source (utility-scale facilities, all
+#: sectors, thousand MWh = GWh), vendored in data/grid_inputs/eia_state_generation_2023.csv; its
+#: columns → factor keys above. Other gases (blast-furnace, coke-oven and refinery gas) and EIA's
+#: "other" (non-biogenic waste, tire-derived fuel, purchased steam, batteries, …) have no AR5
+#: median and take the "other"/unknown factor (700), as Electricity Maps does for unknown sources.
+#: Pumped storage is a store, not a source, and is left out: the mix is the sum of these columns.
+US_STATE_MIX_SOURCES = {
+    "coal_gwh": "coal", "petroleum_liquids_gwh": "oil", "petroleum_coke_gwh": "oil",
+    "natural_gas_gwh": "gas", "other_gases_gwh": "other", "nuclear_gwh": "nuclear",
+    "hydroelectric_conventional_gwh": "hydro", "wind_gwh": "wind", "solar_utility_gwh": "solar",
+    "geothermal_gwh": "geothermal", "biomass_gwh": "biomass", "other_gwh": "other",
+}
+#: The mix's sources may differ from EIA's all-fuels total by pumped storage's net generation
+#: (negative: Virginia's Bath County makes it -1.6% of the total, Massachusetts -1.9%) and by
+#: rounding; a larger gap means a column was lost in transcription, and the build stops.
+US_STATE_MIX_TOLERANCE = 0.025
+EIA_STATE_MIX_SOURCE = (
+    "EIA Electric Power Annual 2023 / Electricity Data Browser, net generation for all sectors by "
+    "state and energy source, 2023 (utility-scale, thousand MWh; Form EIA-923), as rendered in "
+    "winstonhoyle/VineMapper projects/economics/Largest_Energy_Sources_By_State/FormatData.ipynb "
+    "(commit ed54702), data/grid_inputs/eia_state_generation_2023.csv"
+)
+
 #: A country whose OWID figure is above this multiple of the lifecycle value its own generation
 #: mix of the same year implies (the factors above) is flagged: a gas grid cannot be far above
 #: ~490 g/kWh. The data audit (December 2026) found Turkmenistan, Uzbekistan, Bahrain and Brunei
