@@ -96,8 +96,19 @@ AWS_REGIONS = {
     "cn-north-1": ("China, Beijing", "CN-BJ"),
     "cn-northwest-1": ("China, Ningxia", "CN-NX"),
 }
+#: All 57 Azure locations below were checked again in December 2026 against the az CLI's
+#: ``az account list-locations`` metadata (physicalLocation, latitude/longitude) and Microsoft's
+#: Azure geographies table, both as copied into tal66/cloud-regions README.md (commit 12517d2;
+#: files/result_azure.md at 2e5ea03): 46 regions by physicalLocation, the 11 opened since (Poland,
+#: Italy, Spain, Israel, Mexico, New Zealand, Austria, Belgium, Chile, Indonesia, Malaysia) by the
+#: geographies table's city. Every one agrees with the zone below; the coordinates also put
+#: norwayeast at Oslo (NO1) and norwaywest at Stavanger (NO2). Microsoft Learn's regions list (as
+#: stored, read for Australia, Austria, Belgium and Brazil) agrees too. westus3's physicalLocation
+#: is Phoenix (Arizona). None was moved.
 AZURE_LOCATION_SOURCE = (
-    "Microsoft Learn, Azure regions list (learn.microsoft.com/azure/reliability/regions-list)"
+    "Microsoft Learn, Azure regions list (learn.microsoft.com/azure/reliability/regions-list), "
+    "checked against the az CLI's physicalLocation metadata as listed in tal66/cloud-regions "
+    "(commit 12517d2)"
 )
 AZURE_REGIONS = {
     "eastus": ("East US, Virginia", "US-MIDA-PJM"),  # Virginia's data centres: PJM
