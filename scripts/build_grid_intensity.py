@@ -395,14 +395,24 @@ def _subregion_row(table: Table, code: str, place: str, country_alpha3: str, ext
 def read_us_state_mixes() -> dict[str, tuple[dict[str, float], int, str]]:
     """EIA's 2023 net generation per state by factor key (GWh), with its year and a listing for
     the row's source: {"VA": ({"coal": 1415.0, …}, 2023, "coal 1415, …"), …}."""
+    name = "eia_state_generation_2023.csv"
+    records = read_inputs_csv(name)
+    needed = {"state", "year", "all_fuels_utility_gwh", *US_STATE_MIX_SOURCES}
+    missing = sorted(needed - set(records[0] if records else ()))
+    if missing:
+        raise BuildError(f"{name} lacks column(s) {', '.join(missing)}")
     mixes = {}
-    for record in read_inputs_csv("eia_state_generation_2023.csv"):
+    for record in records:
         shares: dict[str, float] = {}
-        for column, key in US_STATE_MIX_SOURCES.items():
-            shares[key] = shares.get(key, 0.0) + float(record[column])
-        total, listed = float(record["all_fuels_utility_gwh"]), sum(shares.values())
+        try:
+            for column, key in US_STATE_MIX_SOURCES.items():
+                shares[key] = shares.get(key, 0.0) + float(record[column])
+            total = float(record["all_fuels_utility_gwh"])
+        except (TypeError, ValueError):
+            raise BuildError(f"{name}: {record['state']} has a value that is not a number") from None
+        listed = sum(shares.values())
         if abs(listed - total) > US_STATE_MIX_TOLERANCE * total:  # more than pumped storage
-            raise BuildError(f"eia_state_generation_2023.csv: {record['state']}'s sources sum to "
+            raise BuildError(f"{name}: {record['state']}'s sources sum to "
                              f"{listed:g} GWh, its all-fuels total is {total:g}")
         parts = ", ".join(f"{column.removesuffix('_gwh')} {record[column]}"
                           for column in US_STATE_MIX_SOURCES if float(record[column]))
