@@ -9,15 +9,16 @@ rows win a name clash):
 - ``world``: codecarbon's ``world_average`` (carbon_intensity_per_source.json).
 - ``country``: every entry of global_energy_mix.json (Our World in Data energy dataset), zone =
   ISO alpha-3, alias = ISO alpha-2 (from pycountry) and pycountry's names.
-- ``subregion``: US states (EPA eGRID, usa_emissions.json, lb/MWh converted to g/kWh), Canadian
-  provinces (generation mix in canada_energy_mix.json, turned into an intensity the way
-  codecarbon does), Chinese provinces (MEE/NBS, china_provincial_emissions.json) and Nordic
+- ``subregion``: US states (lifecycle from EIA's 2023 state generation mix, vendored under
+  data/grid_inputs/; direct = EPA eGRID, usa_emissions.json, lb/MWh converted to g/kWh),
+  Canadian provinces (generation mix in canada_energy_mix.json × the same lifecycle factors),
+  Chinese provinces (MEE/NBS, china_provincial_emissions.json) and Nordic
   bidding zones (nordic_emissions.json).
 - ``cloud``: Google Cloud regions from cloud/impact.csv, with Google's own published figure;
   AWS and Azure regions (absent from this codecarbon's impact.csv) placed on the grid zone of
   their documented location, with that zone's figure. ``grid_zone`` names the zone either way.
 
-The sourced constants (world average, cloud-region locations, Canadian fossil factors) live in
+The sourced constants (per-source factors, source mappings, cloud-region locations) live in
 ``scripts/grid_sources.py`` beside this script.
 
 Name clashes: zone codes and display names must be unique (the build fails otherwise); an
@@ -55,6 +56,7 @@ from grid_sources import (  # noqa: E402  (the sibling module; scripts/ is not a
     CANADA_MIX_SOURCES,
     COUNTRY_MIX_SOURCES,
     DIRECT_G_PER_KWH,
+    EIA_STATE_MIX_SOURCE,
     ELECTRICITYMAPS_SOURCE,
     EMBER_SOURCE,
     FACTORS_SOURCE,
@@ -70,6 +72,8 @@ from grid_sources import (  # noqa: E402  (the sibling module; scripts/ is not a
     SUBREGION_PARENTS,
     TINY_GENERATION_TWH,
     US_BALANCING_AREA_STATES,
+    US_STATE_MIX_SOURCES,
+    US_STATE_MIX_TOLERANCE,
 )
 
 DEFAULT_OUTPUT = REPO_ROOT / "data" / "grid_intensity.csv"
@@ -388,8 +392,38 @@ def _subregion_row(table: Table, code: str, place: str, country_alpha3: str, ext
     )
 
 
+def read_us_state_mixes() -> dict[str, tuple[dict[str, float], int, str]]:
+    """EIA's 2023 net generation per state by factor key (GWh), with its year and a listing for
+    the row's source: {"VA": ({"coal": 1415.0, …}, 2023, "coal 1415, …"), …}."""
+    name = "eia_state_generation_2023.csv"
+    records = read_inputs_csv(name)
+    needed = {"state", "year", "all_fuels_utility_gwh", *US_STATE_MIX_SOURCES}
+    missing = sorted(needed - set(records[0] if records else ()))
+    if missing:
+        raise BuildError(f"{name} lacks column(s) {', '.join(missing)}")
+    mixes = {}
+    for record in records:
+        shares: dict[str, float] = {}
+        try:
+            for column, key in US_STATE_MIX_SOURCES.items():
+                shares[key] = shares.get(key, 0.0) + float(record[column])
+            total = float(record["all_fuels_utility_gwh"])
+        except (TypeError, ValueError):
+            raise BuildError(f"{name}: {record['state']} has a value that is not a number") from None
+        listed = sum(shares.values())
+        if abs(listed - total) > US_STATE_MIX_TOLERANCE * total:  # more than pumped storage
+            raise BuildError(f"{name}: {record['state']}'s sources sum to "
+                             f"{listed:g} GWh, its all-fuels total is {total:g}")
+        parts = ", ".join(f"{column.removesuffix('_gwh')} {record[column]}"
+                          for column in US_STATE_MIX_SOURCES if float(record[column]))
+        mixes[record["state"]] = (shares, int(record["year"]), parts)
+    return mixes
+
+
 def add_us_states(table: Table, cc: CodecarbonData) -> None:
-    """EPA eGRID state CO2e output emission rates, lb/MWh → g/kWh.
+    """Lifecycle = the state's 2023 generation mix (EIA) × IPCC AR5 lifecycle medians, the code
+    path of the Canadian provinces; direct = EPA eGRID's state CO2e output emission rate
+    (combustion only), lb/MWh → g/kWh.
 
     g/kWh = lb/MWh × G_PER_LB (g per lb) / KWH_PER_MWH (kWh per MWh).
     """
@@ -398,23 +432,31 @@ def add_us_states(table: Table, cc: CodecarbonData) -> None:
     if unit != "lbs/MWh":
         raise BuildError(f"{USA}: emissions are in {unit!r}, not lbs/MWh")
     year = int(meta["year"])
+    mixes = read_us_state_mixes()
     states = {k: v for k, v in data.items() if not k.startswith("_") and k != "usa"}
+    unmatched = sorted(set(mixes) ^ {v["regionCode"] for v in states.values()})
+    if unmatched:
+        raise BuildError(f"US states not in both eGRID ({USA}) and the EIA mix: {unmatched}")
     for key in sorted(states, key=lambda k: states[k]["regionCode"]):
         lb_per_mwh = float(states[key]["emissions"])
-        code = f"US-{states[key]['regionCode']}"
+        state = states[key]["regionCode"]
+        code = f"US-{state}"
         place = _subdivision(code).name
-        intensity = lb_per_mwh * G_PER_LB / KWH_PER_MWH
+        direct = lb_per_mwh * G_PER_LB / KWH_PER_MWH
+        shares, mix_year, parts = mixes[state]
+        if mix_year != year:
+            raise BuildError(f"{code}: EIA mix of {mix_year}, eGRID of {year}")
+        lifecycle = mix_factor_g_per_kwh(shares, LIFECYCLE_G_PER_KWH)
         source = (
-            f"US {meta['name']} (field {meta['field']}), {year}: {lb_per_mwh} lb/MWh "
+            f"{EIA_STATE_MIX_SOURCE}: {state} {mix_year} GWh {parts}; x {FACTORS_SOURCE}. "
+            f"Direct: US {meta['name']} (field {meta['field']}), {year}: {lb_per_mwh} lb/MWh "
             f"converted at {G_PER_LB} g/lb, {cc.via(USA)}"
         )
         table.add(_subregion_row(
-            table, code, place, "USA", (), intensity, year, source, basis=DIRECT,
-            direct_g_per_kwh=round(intensity, 1),
-            method=("eGRID combustion-only CO2e: kept on its own basis because no state generation "
-                    "mix is vendored to compute a lifecycle value"),
-            quality=("direct-combustion basis (EPA eGRID), not lifecycle: lifecycle values run "
-                     "about 5-30% higher (e.g. Virginia ~306 vs 244.8 g/kWh)"),
+            table, code, place, "USA", (), lifecycle, year, source,
+            direct_g_per_kwh=round(direct, 1),
+            method=("in-state generation mix (EIA, utility-scale; pumped storage left out) x IPCC "
+                    "AR5 lifecycle medians; direct = EPA eGRID combustion-only CO2e rate"),
         ))
 
 

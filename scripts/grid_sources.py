@@ -96,8 +96,19 @@ AWS_REGIONS = {
     "cn-north-1": ("China, Beijing", "CN-BJ"),
     "cn-northwest-1": ("China, Ningxia", "CN-NX"),
 }
+#: All 57 Azure locations below were checked again in December 2026 against the az CLI's
+#: ``az account list-locations`` metadata (physicalLocation, latitude/longitude) and Microsoft's
+#: Azure geographies table, both as copied into tal66/cloud-regions README.md (commit 12517d2;
+#: files/result_azure.md at 2e5ea03): 46 regions by physicalLocation, the 11 opened since (Poland,
+#: Italy, Spain, Israel, Mexico, New Zealand, Austria, Belgium, Chile, Indonesia, Malaysia) by the
+#: geographies table's city. Every one agrees with the zone below; the coordinates also put
+#: norwayeast at Oslo (NO1) and norwaywest at Stavanger (NO2). Microsoft Learn's regions list (as
+#: stored, read for Australia, Austria, Belgium and Brazil) agrees too. westus3's physicalLocation
+#: is Phoenix (Arizona). None was moved.
 AZURE_LOCATION_SOURCE = (
-    "Microsoft Learn, Azure regions list (learn.microsoft.com/azure/reliability/regions-list)"
+    "Microsoft Learn, Azure regions list (learn.microsoft.com/azure/reliability/regions-list), "
+    "checked against the az CLI's physicalLocation metadata as listed in tal66/cloud-regions "
+    "(commit 12517d2)"
 )
 AZURE_REGIONS = {
     "eastus": ("East US, Virginia", "US-MIDA-PJM"),  # Virginia's data centres: PJM
@@ -214,6 +225,29 @@ CANADA_MIX_SOURCES = {
     "hydro": "hydro", "wind": "wind", "solar": "solar", "biomass": "biomass", "tidal": "ocean",
     "other": "other",
 }
+
+#: EIA's 2023 net generation per US state and energy source (utility-scale facilities, all
+#: sectors, thousand MWh = GWh), vendored in data/grid_inputs/eia_state_generation_2023.csv; its
+#: columns → factor keys above. Other gases (blast-furnace, coke-oven and refinery gas) and EIA's
+#: "other" (non-biogenic waste, tire-derived fuel, purchased steam, batteries, …) have no AR5
+#: median and take the "other"/unknown factor (700), as Electricity Maps does for unknown sources.
+#: Pumped storage is a store, not a source, and is left out: the mix is the sum of these columns.
+US_STATE_MIX_SOURCES = {
+    "coal_gwh": "coal", "petroleum_liquids_gwh": "oil", "petroleum_coke_gwh": "oil",
+    "natural_gas_gwh": "gas", "other_gases_gwh": "other", "nuclear_gwh": "nuclear",
+    "hydroelectric_conventional_gwh": "hydro", "wind_gwh": "wind", "solar_utility_gwh": "solar",
+    "geothermal_gwh": "geothermal", "biomass_gwh": "biomass", "other_gwh": "other",
+}
+#: The mix's sources may differ from EIA's all-fuels total by pumped storage's net generation
+#: (negative: Virginia's Bath County makes it -1.6% of the total, Massachusetts -1.9%) and by
+#: rounding; a larger gap means a column was lost in transcription, and the build stops.
+US_STATE_MIX_TOLERANCE = 0.025
+EIA_STATE_MIX_SOURCE = (
+    "EIA Electric Power Annual 2023 / Electricity Data Browser, net generation for all sectors by "
+    "state and energy source, 2023 (utility-scale, thousand MWh; Form EIA-923), as rendered in "
+    "winstonhoyle/VineMapper projects/economics/Largest_Energy_Sources_By_State/FormatData.ipynb "
+    "(commit ed54702), data/grid_inputs/eia_state_generation_2023.csv"
+)
 
 #: A country whose OWID figure is above this multiple of the lifecycle value its own generation
 #: mix of the same year implies (the factors above) is flagged: a gas grid cannot be far above

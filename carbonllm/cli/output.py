@@ -60,8 +60,11 @@ def table_console(stderr: bool = False) -> Any:
 
 def _cuts(console: Any, table: Any) -> bool:
     """Whether rich would cut a cell of ``table`` ("…", or a ``no_wrap`` column cropped) at
-    ``console``'s width: the table's minimum width (every ``no_wrap`` cell whole) does not fit, or
-    the rendering shows an ellipsis no cell holds."""
+    ``console``'s width: the table's minimum width (every ``no_wrap`` cell whole) does not fit, the
+    rendering shows an ellipsis no cell holds, or a word of a header or cell is missing from it.
+    The last catches rich squeezing a table whose measured minimum just fits: it then crops
+    ``no_wrap`` cells without an ellipsis ("cloud" → "clou") and folds short columns to nothing
+    (a 202.8 g/kWh cell printed as empty)."""
     from rich.console import Console
     from rich.measure import Measurement
 
@@ -70,7 +73,10 @@ def _cuts(console: Any, table: Any) -> bool:
     probe = Console(width=console.width, file=io.StringIO(), color_system=None)
     probe.print(table)
     rendered = probe.file.getvalue()  # type: ignore[attr-defined]
-    return "…" in rendered and not any("…" in str(cell) for column in table.columns for cell in column.cells)
+    cells = [str(cell) for column in table.columns for cell in (column.header, *column.cells)]
+    if "…" in rendered and not any("…" in cell for cell in cells):
+        return True
+    return any(word not in rendered for cell in cells for word in cell.split())
 
 
 def note(text: str) -> None:

@@ -75,21 +75,23 @@ EMBODIED_SOURCE = (
 )
 
 #: Relative spread of a grid intensity taken from data/grid_intensity.csv (not one given with
-#: --intensity). The table's rows mix accounting bases (lifecycle for most countries, direct
-#: combustion for US states and GCP regions: shared/reference data-audit-2026-12.md §4, which
-#: finds lifecycle 5–32% above the table for five US states). The widest basis gap among fossil
-#: fuels in IPCC AR5 WG3 Annex III Table A.III.2 (medians) is natural gas: 490 gCO2e/kWh
-#: lifecycle vs 370 direct, a factor 1.32. The span applies that factor both ways, 1/1.32 = 0.76
-#: to 1.32, so a figure on either basis lies inside it for grids whose emissions are fossil. It
-#: does not cover low-carbon grids' upstream emissions (hydro, nuclear: direct 0) nor hour-by-hour
-#: variation; give --intensity for a measured or contractual figure.
+#: --intensity). Most rows are lifecycle figures (IPCC AR5 medians); the Chinese provinces are
+#: CO2-only combustion factors and --basis direct picks combustion-only figures, and a lifecycle
+#: figure built from a mix with generic medians can sit either side of the plant-level truth (US
+#: states: shared/reference/data-audit-2026-12.md §4 finds lifecycle 0.95-1.32x eGRID's
+#: combustion rate for five states). The widest basis gap among fossil fuels in IPCC AR5 WG3
+#: Annex III Table A.III.2 (medians) is natural gas: 490 gCO2e/kWh lifecycle vs 370 direct, a
+#: factor 1.32. The span applies that factor both ways, 1/1.32 = 0.76 to 1.32, so a figure on
+#: either basis lies inside it for grids whose emissions are fossil. It does not cover low-carbon
+#: grids' upstream emissions (hydro, nuclear: direct 0) nor hour-by-hour variation; give
+#: --intensity for a measured or contractual figure.
 GRID_INTENSITY_SPREAD = Span(
     value=1.0,
     low=round(370 / 490, 2),
     high=round(490 / 370, 2),
     source=(
         "x0.76-1.32 for the accounting basis (lifecycle vs direct combustion), the natural-gas gap in "
-        "IPCC AR5 WG3 Annex III Table A.III.2 (490 vs 370 gCO2e/kWh); the grid table mixes both bases"
+        "IPCC AR5 WG3 Annex III Table A.III.2 (490 vs 370 gCO2e/kWh); the grid table holds both bases"
     ),
 )
 

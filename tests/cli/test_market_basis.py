@@ -77,12 +77,15 @@ def test_direct_basis_uses_the_direct_column():
 
 
 def test_a_zone_on_another_basis_says_so(run_cli):
-    result = run_cli(*LLAMA_7B, "--region", "US-CA", "--format", "json")
+    result = run_cli(*LLAMA_7B, "--region", "CN-GD", "--format", "json")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert data["assumptions"]["intensity_basis"] == "direct_combustion"
+    assert data["assumptions"]["intensity_basis"] == "co2_direct"
     assert "has no lifecycle figure" in data["assumptions"]["intensity_note"]
-    assert "note: US-CA has no lifecycle figure" in result.stderr
+    assert "note: CN-GD has no lifecycle figure" in result.stderr
+    state = json.loads(run_cli(*LLAMA_7B, "--region", "US-CA", "--format", "json").stdout)
+    assert state["assumptions"]["intensity_basis"] == "lifecycle"  # EIA mix × AR5 (issue 10)
+    assert state["assumptions"]["intensity_note"] is None
 
 
 def test_a_flagged_zone_prints_its_note(run_cli):
@@ -102,18 +105,24 @@ def test_regions_shows_basis_and_quality(run_cli, monkeypatch):
     row = json.loads(result.stdout)[0]
     assert row["basis"] == "lifecycle" and "implausible" in row["quality"]
     monkeypatch.setenv("COLUMNS", "300")  # a wide terminal: one line per row
-    table = run_cli("regions", "US-VA", "--basis")
+    table = run_cli("regions", "CN-GD", "--basis")
     assert table.exit_code == 0
-    assert "direct_combustion" in table.stdout and "eGRID combustion-only" in table.stdout
+    assert "co2_direct" in table.stdout and "MEE provincial CO2 factor" in table.stdout
+    state = run_cli("regions", "US-VA", "--basis")
+    assert state.exit_code == 0
+    assert "lifecycle" in state.stdout and "eGRID combustion-only" in state.stdout
 
 
 def test_basis_notes_follow_the_basis_asked_for():
     from carbonllm.tables.loader import find_zone
 
+    guangdong = find_zone("CN-GD")
+    assert "has no lifecycle figure" in (guangdong.basis_note("lifecycle") or "")
+    assert guangdong.basis_note("direct") is None  # direct asked, direct given: nothing to say
     california = find_zone("US-CA")
-    assert "has no lifecycle figure" in (california.basis_note("lifecycle") or "")
-    assert california.basis_note("direct") is None  # direct asked, direct given: nothing to say
-    assert california.intensity_for("direct") == (179.1, "direct_combustion")
+    assert california.basis_note("lifecycle") is None  # lifecycle since issue 10
+    assert california.basis_note("direct") is None
+    assert california.intensity_for("direct") == (179.1, "direct_combustion")  # eGRID2023
     google = find_zone("gcp:us-east1").basis_note("direct")
     assert google is not None and "Google's hourly operational figure" in google
     assert find_zone("FRA").basis_note("lifecycle") is None

@@ -113,3 +113,14 @@ def test_track_summary_piped_cuts_no_method_name(tmp_path):
     # each device row holds its name and method whole, on one line (they were split at 80 columns)
     assert any(line.startswith("│ ram ") and "RAM " in line and " GB " in line and "ram-model" in line
                for line in lines), done.stderr
+
+
+@pytest.mark.parametrize("zone", ["aws:us-west-2", "US-VA", "gcp:us-east4", "FRA"])
+def test_a_table_that_nearly_fits_80_columns_keeps_every_value(run_cli, terminal_80, zone):
+    # aws:us-west-2's row (no note) measures 79 columns at its narrowest: rich squeezed it into
+    # 80 by cropping "cloud" to "clou" and folding g/kWh and year to nothing, with no "…"
+    out = run_cli("regions", zone)
+    assert out.exit_code == 0, out.stderr
+    row = next(z for z in grid_table() if z.zone == zone or zone in z.aliases)
+    for value in (row.zone, row.kind, row.basis, str(row.year), f"{row.intensity_g_per_kwh:g}"):
+        assert value in out.stdout, (value, out.stdout)

@@ -166,11 +166,18 @@ def test_a_missing_workload_names_what_compare_takes(run_cli):
 
 
 def test_mixed_bases_are_warned_about():
-    # US-VA is eGRID combustion-only; France and PJM (aws:us-east-1) are lifecycle
-    result = compare(gpus="H100", regions="FR,US-VA,aws:us-east-1", params="7B", tokens="2T")
+    # CN-GD is China MEE's CO2-only combustion factor; France and PJM (aws:us-east-1) are lifecycle
+    result = compare(gpus="H100", regions="FR,CN-GD,aws:us-east-1", params="7B", tokens="2T")
     assert {r.region: r.intensity_basis for r in result.rows} == {
-        "FRA": "lifecycle", "US-VA": "direct_combustion", "aws:us-east-1": "lifecycle"}
-    assert "different bases" in result.warnings[0] and "direct_combustion: US-VA" in result.warnings[0]
+        "FRA": "lifecycle", "CN-GD": "co2_direct", "aws:us-east-1": "lifecycle"}
+    assert "different bases" in result.warnings[0] and "co2_direct: CN-GD" in result.warnings[0]
+
+
+def test_us_states_and_countries_share_one_basis():
+    # US states are lifecycle since issue 10 (EIA 2023 mix × AR5): no basis warning beside France
+    result = compare(gpus="H100", regions="FR,US-VA,aws:us-west-2", params="7B", tokens="2T")
+    assert {r.intensity_basis for r in result.rows} == {"lifecycle"}
+    assert not any("different bases" in w for w in result.warnings)
 
 
 def test_one_basis_gives_no_basis_warning():
@@ -196,7 +203,7 @@ def test_bad_market_or_basis_input_fails_the_whole_comparison(kwargs):
 
 
 def test_cli_compare_prints_the_warning_and_market_column(run_cli):
-    result = run_cli("compare", "--params", "7b", "--tokens", "2T", "--gpu", "H100", "--region", "FR,US-VA",
+    result = run_cli("compare", "--params", "7b", "--tokens", "2T", "--gpu", "H100", "--region", "FR,CN-GD",
                      "--market-intensity", "0", "--format", "json")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
