@@ -21,8 +21,6 @@ if TYPE_CHECKING:
 __all__ = ["FORMATS", "count_text"]  # re-exported: the formats and the formatter live elsewhere
 
 
-
-
 #: Width given to rich when stdout is not a terminal: wide enough that no table is ever cut or
 #: wrapped for a pipe or a file (rich otherwise assumes 80 columns and truncates cells with "…").
 PIPE_WIDTH = 10_000

@@ -13,15 +13,15 @@ MFUs of every run and checks that every span covers them. See docs/methodology.m
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 
+from carbonllm.frozen import Record, record
 from carbonllm.tables.loader import MFU_CSV, _build, _require_source, read_rows
 
 RUNS_CSV = "mfu_runs.csv"
 
 
-@dataclass(frozen=True)
-class MfuDefault:
+@record
+class MfuDefault(Record):
     """The default MFU of one hardware generation on both FLOP bases, with its sources."""
 
     generation: str
@@ -42,8 +42,8 @@ class MfuDefault:
         return self.mfu, self.mfu_low, self.mfu_high, self.source
 
 
-@dataclass(frozen=True)
-class PublishedRun:
+@record
+class PublishedRun(Record):
     """A published whole training run: what it cost in device-hours for how much work."""
 
     run: str
@@ -72,8 +72,9 @@ def _default(row: dict[str, str]) -> MfuDefault:
     detailed_source = (row.get("detailed_source") or "").strip()
     if not detailed_source:
         raise ValueError("the detailed_source column is empty; every figure needs a source")
-    return MfuDefault(row["generation"], mfu, low, high, det, det_low, det_high, int(row["runs"]),
-                      _require_source(row), detailed_source)
+    return MfuDefault(generation=row["generation"], mfu=mfu, mfu_low=low, mfu_high=high, mfu_detailed=det,
+                      mfu_detailed_low=det_low, mfu_detailed_high=det_high, runs=int(row["runs"]),
+                      source=_require_source(row), detailed_source=detailed_source)
 
 
 @functools.cache
