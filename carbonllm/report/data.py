@@ -242,6 +242,7 @@ def from_run_summary(summary: Mapping[str, Any], notes: tuple[str, ...] = ()) ->
     if errors:
         extra.append(f"{len(errors)} sensor error(s) recorded, e.g. {errors[0]}")
     version = summary.get("carbonllm_version")
+    embodied_source = summary.get("embodied_source")  # tracked with --embodied: charged once, here
     return ReportData(
         kind="run",
         method="measured",
@@ -266,6 +267,8 @@ def from_run_summary(summary: Mapping[str, Any], notes: tuple[str, ...] = ()) ->
         region_name=summary.get("region_name"),
         region_is_default=bool(summary.get("region_is_default", False)),
         co2e_kg=_required(summary, "co2e_kg", what),
+        embodied_co2e_kg=_float(summary.get("embodied_co2e_kg"), "embodied_co2e_kg"),
+        assumption_sources=(f"embodied: {embodied_source}",) if embodied_source else (),
         measurement_methods=tuple(methods),
         complete=complete,
         notes=tuple(extra),
