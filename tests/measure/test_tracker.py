@@ -355,6 +355,14 @@ def test_embodied_is_charged_for_the_measured_gpu_hours_in_every_summary(tmp_pat
     assert load_run(t.summary_path) == s
 
 
+def test_embodied_without_a_gpu_is_a_note_not_a_zero(tmp_path: Path) -> None:
+    cpu = FakeSensor("cpu:0", "cpu", energies_j=[0.0, 360.0], name="package-0")
+    with track(intensity=100, interval_s=60, output_dir=tmp_path / "run", sensors=[cpu], embodied=True) as t:
+        pass
+    assert t.result is not None and t.result.embodied_co2e_kg is None
+    assert any(n.startswith("embodied emissions not charged: no GPU was measured") for n in t.result.notes)
+
+
 def test_embodied_must_be_true_or_false() -> None:
     with pytest.raises(InputError, match="embodied must be True or False"):
         track(intensity=100, embodied="yes", sensors=[])  # type: ignore[arg-type]
