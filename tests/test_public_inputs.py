@@ -41,7 +41,8 @@ def _cases(tmp: Path) -> dict[str, tuple[dict[str, Any], dict[str, list[Any]]]]:
         "read_emissions_csv": (dict(path=Path(missing)), {}),
         # sensors=[] keeps the walk off the machine's devices; nothing is started
         "track": (dict(region="FR", output_dir=str(tmp / "runs"), sensors=[]),
-                  {"gpu_ids": [10**400, -1, ["x"]]}),  # any id is a name; a missing one is said at start
+                  {"gpu_ids": [10**400, -1, ["x"]],  # any id is a name; a missing one is said at start
+                   "embodied": [True]}),
         "hardware_table": ({}, {}),
         "grid_table": ({}, {}),
     }

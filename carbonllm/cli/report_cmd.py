@@ -39,7 +39,7 @@ def _codecarbon_csv(data: ReportData) -> str:
 @click.option("--training-type", type=click.Choice(TRAINING_TYPES), default="pre-training", show_default=True,
               help="For --format model-card.")
 @click.option("--embodied", is_flag=True, help="Add the devices' embodied (manufacturing) emissions for the "
-              "device-hours, as 'carbonllm estimate --embodied' does.")
+              "device-hours, as 'carbonllm estimate --embodied' does (a run tracked with --embodied has them).")
 @click.option("--run-id", "run_id", help="For a run directory that holds several runs: the run to report.")
 @click.option("--plot", type=click.Path(dir_okay=False),
               help="Also draw the power timeline of a tracked run per device to this PNG (needs the plot extra).")

@@ -181,6 +181,11 @@ def render_table(summary: RunSummary, where: str | None = None) -> None:
                      short_source(summary.market_source or ""))
     if summary.gpu_count:
         head.add_row("GPU-hours", f"{summary.gpu_hours:.4g}", f"{summary.gpu_count} × {summary.gpu_name}")
+    if summary.embodied_co2e_kg is not None:  # a line of its own: never added into the CO2e above
+        source = summary.embodied_source or ""  # the whole of it is in the summary file
+        cite = short_source(source.split(":")[0]) + (", A100-server figures" if "applied to" in source else "")
+        head.add_row("embodied CO2e", si(summary.embodied_co2e_kg * 1000, "g"),
+                     f"GPU-hours' share of manufacturing, not in CO2e ({cite})")
     console.print(head)
 
     devices = Table(title="devices", show_header=True, header_style="bold")
@@ -251,6 +256,8 @@ def emit(summary: RunSummary, fmt: str, where: str | None = None) -> None:
               help="json: the summary on stdout, the command's stdout then going to stderr (or see --json).")
 @click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Also write the summary as JSON to this file (the command's stdout stays as it is).")
+@click.option("--embodied", is_flag=True, default=None, help="Also charge the GPUs' embodied (manufacturing) "
+              "emissions for the measured GPU-hours, as 'estimate --embodied' (a separate figure).")
 @click.option("--kill-after", "kill_after_s", type=QUANTITY,
               help="Seconds the command has to exit after SIGTERM/SIGINT/SIGHUP/SIGQUIT before it gets "
               "SIGKILL (0.1 to 3600, default 30).")
@@ -288,6 +295,9 @@ def track(fmt: str, pid: int | None, merge_dir: Path | None, merge_run_id: str |
                          else f"{' and '.join(modes)} cannot be used together; give one of them")
     if merge_run_id is not None and merge_dir is None:
         raise InputError("--run-id goes with --merge DIR")
+    if merge_dir is not None and options.get("embodied"):
+        raise InputError("--embodied goes with a command or --pid; for a finished run use "
+                         "'carbonllm report DIR --embodied'")
     grace = DEFAULT_KILL_AFTER_S
     if kill_after_s is not None:
         if not MIN_KILL_AFTER_S <= kill_after_s <= MAX_KILL_AFTER_S:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 
 from carbonllm.errors import InputError
+from carbonllm.estimator import defaults
 from carbonllm.estimator.defaults import Span
 from carbonllm.frozen import Record, record
 from carbonllm.quantities import parse_quantity
@@ -78,6 +79,21 @@ def embodied_co2e_kg(
     """
     used_hours_in_life = lifetime_years * HOURS_PER_YEAR * utilisation
     return device_hours * embodied_kg_per_device / used_hours_in_life
+
+
+def default_embodied_co2e_kg(gpu_hours: float, gpu_name: str | None) -> tuple[float, str]:
+    """The embodied share of ``gpu_hours`` (measured, or summed over a report) and its source.
+
+    :func:`embodied_co2e_kg` with Luccioni et al. 2022 §4.3's figures
+    (:mod:`carbonllm.estimator.defaults`): (150 + 2,500 / 8) = 462.5 kgCO2e per GPU over
+    6 years × 8,760 h × 0.85 = 44,676 h of use, i.e. 0.01035 kg per GPU-hour. The figures are for
+    an A100 server; for any other GPU the source says they were applied to it. Used by
+    ``carbonllm track --embodied`` and ``carbonllm report --embodied``.
+    """
+    kg = embodied_co2e_kg(gpu_hours, defaults.EMBODIED_KG_PER_DEVICE, defaults.EMBODIED_LIFETIME_YEARS,
+                          defaults.EMBODIED_UTILISATION)
+    name = gpu_name or "the GPUs"
+    return kg, defaults.EMBODIED_SOURCE + ("" if "A100" in name else f"; A100-server figures applied to {name}")
 
 
 @record

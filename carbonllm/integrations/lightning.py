@@ -47,7 +47,7 @@ class CarbonLLMHooks(TrackedTraining):
 
     Keyword arguments are those of :func:`carbonllm.measure.tracker.track` (``region``, ``intensity``,
     ``pue``, ``interval_s``, ``output_dir``, ``gpu_ids``, ``total_tokens``, ``params``, ``gpu``,
-    ``dtype``), plus ``tokens_per_step`` (tokens per optimizer step over all processes, for the
+    ``dtype``, ``embodied``), plus ``tokens_per_step`` (tokens per optimizer step over all processes, for the
     projection) and ``strict``.
     """
 

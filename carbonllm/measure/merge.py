@@ -1,4 +1,4 @@
-"""Merging node summaries into one run: energies, CO2e and GPU-hours add up over nodes.
+"""Merging node summaries into one run: energies, CO2e, GPU-hours and embodied CO2e add up over nodes.
 
 The duration runs from the earliest start to the latest end; the run is complete only if every
 node is; the exit status is the first non-zero one. Used by
@@ -38,6 +38,7 @@ def combine(nodes: Sequence[RunSummary], names: Sequence[str] | None = None) -> 
     if len(regions) > 1:
         notes.append(f"nodes in different regions: {', '.join(sorted(regions))}")
     duration_s = ended - started
+    embodied = _merged_embodied(nodes, notes)
     merged = RunSummary(
         carbonllm_version=first.carbonllm_version,
         run_id="+".join(run_ids),
@@ -67,6 +68,7 @@ def combine(nodes: Sequence[RunSummary], names: Sequence[str] | None = None) -> 
         gpu_count=gpu_count,
         gpu_name=gpu_name,
         gpu_hours=sum(n.gpu_hours for n in nodes),
+        **embodied,
         projection=_merged_projection(nodes, duration_s, energy, gpu_count),
         complete=all(n.complete for n in nodes),
         interval_s=first.interval_s,
@@ -91,6 +93,26 @@ def _merged_market(nodes: Sequence[RunSummary], facility: float) -> dict[str, An
                       market_intensity_g_per_kwh=market * G_PER_KG / facility if facility > 0 else None,
                       market_source=sources.pop() if len(sources) == 1 else "per node; see the node summaries")
     return fields
+
+
+def _merged_embodied(nodes: Sequence[RunSummary], notes: list[str]) -> dict[str, Any]:
+    """Embodied CO2e of a merge: the nodes' shares added up (each is its own GPU-hours × the
+    per-GPU-hour share, so the sum is the merged GPU-hours' share). Only when every node that
+    measured GPU-hours carries one: a node tracked without ``--embodied`` leaves the merge without
+    it, and a note says so (``report --embodied`` then charges all the GPU-hours). A node without
+    GPUs has nothing to charge and does not count."""
+    charged = [n for n in nodes if n.embodied_co2e_kg is not None]
+    if not charged:
+        return {}
+    missing = [n for n in nodes if n.embodied_co2e_kg is None and n.gpu_hours > 0]
+    if missing:
+        names = ", ".join(n.host if n.node_rank is None else f"{n.host}-node{n.node_rank}" for n in missing)
+        notes.append(f"embodied emissions not added up: {names} tracked without --embodied; "
+                     "'carbonllm report --embodied' charges every node's GPU-hours")
+        return {}
+    sources = {n.embodied_source for n in charged}
+    return {"embodied_co2e_kg": sum(n.embodied_co2e_kg or 0.0 for n in charged),
+            "embodied_source": sources.pop() if len(sources) == 1 else "per node; see the node summaries"}
 
 
 def _merged_pue_source(nodes: Sequence[RunSummary]) -> str | None:

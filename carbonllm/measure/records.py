@@ -96,6 +96,10 @@ class RunSummary(BaseModel):
     gpu_count: int
     gpu_name: str | None
     gpu_hours: float  # duration_s / 3600 × gpu_count (summed over nodes when merged)
+    # with --embodied: the GPUs' manufacturing emissions for gpu_hours (Luccioni et al. 2022 §4.3),
+    # beside co2e_kg, never added into it; None when not asked for or no GPU was measured
+    embodied_co2e_kg: float | None = None
+    embodied_source: str | None = None
     projection: Projection | None = None
     complete: bool
     interval_s: float | None = None
@@ -129,7 +133,7 @@ def gpu_summary(devices: Sequence[DeviceSummary]) -> tuple[int, str | None]:
 #: path; ``*`` stands for every item of a list.
 NON_NEGATIVE = (
     "duration_s", "energy_kwh", "facility_energy_kwh", "co2e_kg", "intensity_g_per_kwh", "gpu_hours",
-    "gpu_count", "tokens_done", "steps_done", "devices.*.energy_kwh", "devices.*.samples",
+    "gpu_count", "embodied_co2e_kg", "tokens_done", "steps_done", "devices.*.energy_kwh", "devices.*.samples",
     "devices.*.mean_power_w", "energy_kwh_by_component.*", "windows.*.duration_s", "windows.*.energy_kwh",
     "projection.done", "projection.total", "projection.measured_duration_s", "projection.measured_energy_kwh",
 )

@@ -22,8 +22,8 @@ public API, which ``carbonllm report`` builds on:
 * :func:`load_runs` (a directory, maybe of several runs) → one :class:`RunSummary` per run
 * :func:`load_samples` → the sample records, skipping (and counting) truncated lines
 
-Totals of a merge: energies, CO2e and GPU-hours add up over nodes; the duration runs from the
-earliest start to the latest end; the run is complete only if every node is.
+Totals of a merge: energies, CO2e, GPU-hours and embodied CO2e add up over nodes; the duration
+runs from the earliest start to the latest end; the run is complete only if every node is.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from carbonllm.errors import CarbonLLMError, DataTableError, InputError
+from carbonllm.estimator.calculator import default_embodied_co2e_kg
 from carbonllm.files import MIB, open_regular, read_text
 from carbonllm.measure.merge import combine
 from carbonllm.measure.projection import Projection
@@ -69,6 +70,9 @@ MAX_SUMMARY_BYTES = 64 * MIB
 #: A samples line longer than this is skipped unread (a real one is ~200 bytes).
 MAX_SAMPLE_LINE_BYTES = MIB
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
+#: The note of a ``--embodied`` run without a measured GPU: the per-GPU figures have nothing to charge.
+EMBODIED_NOT_CHARGED = ("embodied emissions not charged: no GPU was measured on this node "
+                        "(the A100-server figures of Luccioni et al. 2022 are per GPU)")
 
 
 def safe_name(text: str, max_length: int = 64) -> str:
@@ -332,7 +336,8 @@ class RunDirectory:
 def merge_runs(directory: str | Path, run_id: str | None = None) -> RunSummary:
     """Every node summary of one run in ``directory`` (``*.summary.json``) combined into one run.
 
-    Energies, facility energy, CO2e and GPU-hours add up; the duration runs from the earliest
+    Energies, facility energy, CO2e, GPU-hours and embodied CO2e (when every node with GPUs
+    carries it) add up; the duration runs from the earliest
     start to the latest end; PUE and intensity of the merge are the effective ratios
     (facility / IT energy, CO2e / facility energy); devices keep their host and node rank. A
     projection is recomputed over all nodes. A node file that cannot be read is skipped and
@@ -368,7 +373,13 @@ def summarize(
     samples_file: str | None = None,
 ) -> RunSummary:
     """A node's :class:`RunSummary` from the sampler's :class:`~carbonllm.measure.sampler.Snapshot` and
-    the resolved :class:`~carbonllm.measure.track_config.TrackConfig`. No I/O."""
+    the resolved :class:`~carbonllm.measure.track_config.TrackConfig`. No I/O.
+
+    ``gpu_hours`` = duration × GPUs measured. With ``config.embodied`` the summary charges the GPUs'
+    embodied share for them (:func:`~carbonllm.estimator.calculator.default_embodied_co2e_kg`,
+    Luccioni et al. 2022 §4.3), in ``embodied_co2e_kg`` beside ``co2e_kg``, never added into it; a
+    node without a measured GPU gets a note instead. Every provisional summary carries the share for
+    the hours so far, so a run whose tracker is killed keeps it too."""
     from carbonllm._version import __version__
 
     duration_s = max(0.0, ended_unix - started_unix)
@@ -383,6 +394,12 @@ def summarize(
     energy = sum(by_component.values())
     facility = energy * config.pue  # measured IT energy × PUE
     gpu_count, gpu_name = gpu_summary(devices)
+    gpu_hours = duration_s / SECONDS_PER_HOUR * gpu_count  # wall time × GPUs measured on this node
+    embodied_kg, embodied_source, notes = None, None, list(notes)
+    if config.embodied and gpu_count:  # Luccioni et al. 2022 §4.3, as estimate --embodied
+        embodied_kg, embodied_source = default_embodied_co2e_kg(gpu_hours, gpu_name)
+    elif config.embodied:
+        notes.append(EMBODIED_NOT_CHARGED)
     return RunSummary(
         carbonllm_version=__version__,
         run_id=run_id,
@@ -415,14 +432,16 @@ def summarize(
         market_source=config.market_source,
         gpu_count=gpu_count,
         gpu_name=gpu_name,
-        gpu_hours=duration_s / SECONDS_PER_HOUR * gpu_count,
+        gpu_hours=gpu_hours,
+        embodied_co2e_kg=embodied_kg,
+        embodied_source=embodied_source,
         projection=projection,
         complete=complete,
         interval_s=config.interval_s,
         tokens_done=tokens_done,
         steps_done=steps_done,
         windows=list(windows),
-        notes=list(notes),
+        notes=notes,
         samples_file=samples_file,
     )
 

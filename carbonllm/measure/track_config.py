@@ -12,8 +12,9 @@ line overrides a region from the file.
 
 Defaults: region ``world`` (and the summary says the default was used), PUE 1.2
 (:data:`carbonllm.estimator.defaults.DEFAULT_PUE`, as in the estimator, so that measured and
-estimated CO2e compare like with like; give ``--pue 1`` for IT energy only), interval 2 s. Nothing here
-looks the region up from the network.
+estimated CO2e compare like with like; give ``--pue 1`` for IT energy only), interval 2 s, no
+embodied emissions (``--embodied`` / ``embodied=True`` only: no environment variable or config-file
+key sets it). Nothing here looks the region up from the network.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ class TrackConfig(BaseModel):
     pue: float
     pue_is_default: bool
     pue_source: str
+    embodied: bool = False  # charge the GPUs' embodied share for their measured GPU-hours (--embodied)
     # sampling
     interval_s: float = DEFAULT_INTERVAL_S
     output_dir: Path | None = None  # None: ./carbonllm-runs/<UTC timestamp>-<short id>
@@ -225,6 +227,10 @@ def resolve_config(
         pue_fields = dict(pue=defaults.DEFAULT_PUE.value, pue_is_default=True,
                           pue_source=defaults.DEFAULT_PUE.source)
 
+    embodied = merged.get("embodied", False)  # a flag: no environment variable or config-file key sets it
+    if not isinstance(embodied, bool):
+        raise InputError(f"embodied must be True or False, not {embodied!r:.40}")
+
     interval_s = DEFAULT_INTERVAL_S
     if merged.get("interval_s") is not None:
         interval_s = parse_quantity(merged["interval_s"], "--interval")
@@ -279,6 +285,7 @@ def resolve_config(
     return TrackConfig(
         **grid,
         **pue_fields,
+        embodied=embodied,
         interval_s=interval_s,
         output_dir=Path(output).expanduser() if output else None,
         gpu_ids=_gpu_ids(merged.get("gpu_ids")),

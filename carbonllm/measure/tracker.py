@@ -406,7 +406,7 @@ class Tracker:
         )
         projection = self._projection(summary, tokens, steps)
         return summary.model_copy(update={"projection": projection, "method": method,
-                                          "notes": notes + self._projection_notes})
+                                          "notes": summary.notes + self._projection_notes})
 
     def _projection(self, summary: RunSummary, tokens: float, steps: float) -> Projection | None:
         cfg = self.config
@@ -484,19 +484,20 @@ def track(
     basis: str | None = None,
     market_intensity: float | str | None = None,
     renewable_share: float | str | None = None,
+    embodied: bool = False,
 ) -> Tracker:
     """A :class:`Tracker` configured from these keywords > environment > config file > defaults.
 
     ``metrics_port`` serves Prometheus metrics on ``metrics_host`` (default 127.0.0.1) while the
     run lasts; ``pushgateway`` (a URL) pushes them each interval and at the end
     (:mod:`carbonllm.measure.metrics`). Use it as ``with carbonllm.track(...) as t:``, as
-    ``@carbonllm.track(...)``, or with
-    ``t.start()`` / ``t.stop()``. ``config`` (a resolved :class:`TrackConfig`) replaces every
-    other keyword; ``sensors`` (a list, or a function of the config returning a
-    :class:`~carbonllm.measure.sensors.SensorSet`) replaces discovery, for tests. ``basis``
+    ``@carbonllm.track(...)``, or with ``t.start()`` / ``t.stop()``. ``config`` (a resolved
+    :class:`TrackConfig`) replaces every other keyword; ``sensors`` (a list, or a function of the
+    config returning a :class:`~carbonllm.measure.sensors.SensorSet`) replaces discovery, for tests. ``basis``
     (``"lifecycle"`` or ``"direct"``), ``market_intensity`` and ``renewable_share`` are as for
     :func:`carbonllm.estimate`: the summary then carries market-based CO2e beside the
-    location-based figure. Raises
+    location-based figure. ``embodied=True`` charges the GPUs' embodied share for the measured
+    GPU-hours (``summary.embodied_co2e_kg``, as ``carbonllm estimate --embodied``). Raises
     :class:`~carbonllm.errors.InputError` on bad values.
     """
     check_track_arguments(region=region, gpu=gpu, dtype=dtype, output_dir=output_dir,
@@ -508,7 +509,7 @@ def track(
                                      output_dir=output_dir, gpu_ids=ids, total_tokens=total_tokens,
                                      total_steps=total_steps, params=params, gpu=gpu, dtype=dtype,
                                      progress_file=progress_file, cpu_power_w=cpu_power_w,
-                                     ram_power_w=ram_power_w, basis=basis,
+                                     ram_power_w=ram_power_w, basis=basis, embodied=embodied,
                                      market_intensity=market_intensity, renewable_share=renewable_share,
                                      metrics_port=metrics_port, metrics_host=metrics_host,
                                      pushgateway_url=pushgateway))

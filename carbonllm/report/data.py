@@ -242,6 +242,7 @@ def from_run_summary(summary: Mapping[str, Any], notes: tuple[str, ...] = ()) ->
     if errors:
         extra.append(f"{len(errors)} sensor error(s) recorded, e.g. {errors[0]}")
     version = summary.get("carbonllm_version")
+    embodied_source = summary.get("embodied_source")  # tracked with --embodied: charged once, here
     return ReportData(
         kind="run",
         method="measured",
@@ -266,6 +267,8 @@ def from_run_summary(summary: Mapping[str, Any], notes: tuple[str, ...] = ()) ->
         region_name=summary.get("region_name"),
         region_is_default=bool(summary.get("region_is_default", False)),
         co2e_kg=_required(summary, "co2e_kg", what),
+        embodied_co2e_kg=_float(summary.get("embodied_co2e_kg"), "embodied_co2e_kg"),
+        assumption_sources=(f"embodied: {embodied_source}",) if embodied_source else (),
         measurement_methods=tuple(methods),
         complete=complete,
         notes=tuple(extra),
@@ -280,20 +283,17 @@ def with_embodied(data: ReportData) -> ReportData:
     """``data`` with the devices' embodied (manufacturing) emissions charged for its device-hours,
     as ``carbonllm estimate --embodied`` does: Luccioni et al. 2022 §4.3, amortised over a 6-year
     life at 85% use (:mod:`carbonllm.estimator.defaults`). A run with no GPU-hours (CPU only) has
-    nothing to charge and is returned with a note; an estimate that already has them is unchanged.
+    nothing to charge and is returned with a note. An estimate or a run that already has them
+    (``estimate --embodied``, ``track --embodied``) is returned unchanged, so nothing is charged twice.
     """
-    from carbonllm.estimator import defaults
-    from carbonllm.estimator.calculator import embodied_co2e_kg
+    from carbonllm.estimator.calculator import default_embodied_co2e_kg
 
     if data.embodied_co2e_kg is not None:
         return data
     if not data.device_hours:
         note = "embodied emissions not charged: the run has no GPU-hours (the A100-server figures are per GPU)"
         return data.model_copy(update={"notes": (*data.notes, note)})
-    embodied = embodied_co2e_kg(data.device_hours, defaults.EMBODIED_KG_PER_DEVICE,
-                                defaults.EMBODIED_LIFETIME_YEARS, defaults.EMBODIED_UTILISATION)
-    name = data.gpu_name or "the GPUs"
-    source = defaults.EMBODIED_SOURCE + ("" if "A100" in name else f"; A100-server figures applied to {name}")
+    embodied, source = default_embodied_co2e_kg(data.device_hours, data.gpu_name)
     return data.model_copy(update={
         "embodied_co2e_kg": embodied,
         "assumption_sources": (*data.assumption_sources, f"embodied: {source}"),

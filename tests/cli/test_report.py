@@ -227,3 +227,17 @@ def test_a_directory_shared_by_two_runs_is_reported_one_run_at_a_time(run_cli, t
     assert picked.exit_code == 0, picked.stderr
     assert json.loads(picked.stdout)["co2e_kg"] == pytest.approx(0.12)
     one_line_error(run_cli("report", str(shared), "--run-id", "run-c"), "holds no run 'run-c'")
+
+
+def test_a_run_tracked_with_embodied_shows_it_without_the_flag_and_once_with_it(run_cli, tmp_path: Path):
+    # helpers.run_summary: 2 GPU-hours; Luccioni et al. 2022 §4.3: 2 × 462.5 kg / 44,676 h = 0.0207047 kg
+    write_node(tmp_path / "run", embodied_co2e_kg=0.0207047, embodied_source="Luccioni et al. 2022 (BLOOM) §4.3")
+    plain = json.loads(run_cli("report", str(tmp_path / "run"), "--format", "json").stdout)
+    assert plain["embodied_co2e_kg"] == pytest.approx(0.0207047)
+    flagged = json.loads(run_cli("report", str(tmp_path / "run"), "--format", "json", "--embodied").stdout)
+    assert flagged["embodied_co2e_kg"] == pytest.approx(0.0207047)  # not charged a second time
+    assert flagged["assumption_sources"] == ["embodied: Luccioni et al. 2022 (BLOOM) §4.3"]
+    assert flagged["co2e_kg"] == pytest.approx(plain["co2e_kg"]) == pytest.approx(0.12)  # never added in
+    markdown = run_cli("report", str(tmp_path / "run"), "--format", "markdown").stdout
+    assert "120 gCO2e operational, location-based; plus 20.7 gCO2e embodied" in markdown
+    assert "embodied" not in markdown.split("Excluded:")[1]

@@ -14,6 +14,7 @@ from carbonllm.estimator.calculator import (
     RunSpec,
     calculate,
     co2e_kg,
+    default_embodied_co2e_kg,
     device_seconds,
     embodied_co2e_kg,
     energy_kwh,
@@ -42,6 +43,17 @@ def test_embodied_by_hand():
     # 462.5 kg over 6 years * 8760 h * 0.85 = 44,676 h in use → 0.0103523 kg per device-hour.
     per_hour = 462.5 / (6 * 8760 * 0.85)
     assert embodied_co2e_kg(100.0, 462.5, 6.0, 0.85) == pytest.approx(100 * per_hour)
+
+
+def test_default_embodied_share_by_hand_and_its_source():
+    # Luccioni et al. 2022 §4.3: 150 kg per GPU + 2,500 kg per 8-GPU server = 462.5 kg per GPU, over
+    # 6 years × 8,760 h × 0.85 = 44,676 h of use → 1 GPU-hour is charged 462.5 / 44,676 = 0.0103523 kg.
+    kg, source = default_embodied_co2e_kg(1.0, "NVIDIA A100-SXM4-80GB")
+    assert kg == pytest.approx(0.0103523, rel=1e-5)
+    assert source.startswith("Luccioni et al. 2022") and "applied to" not in source
+    kg_h100, source_h100 = default_embodied_co2e_kg(2.0, "NVIDIA H100 80GB HBM3")
+    assert kg_h100 == pytest.approx(0.0207047, rel=1e-5)  # linear in GPU-hours
+    assert source_h100.endswith("A100-server figures applied to NVIDIA H100 80GB HBM3")
 
 
 def _spec(flops: float, **overrides: object) -> RunSpec:

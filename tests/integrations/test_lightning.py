@@ -17,6 +17,8 @@ torch = pytest.importorskip("torch")  # guard for users without the extra; CI in
 transformers = pytest.importorskip("transformers")
 pl = pytest.importorskip("lightning.pytorch")
 
+from fakes import two_gpus  # noqa: E402
+
 from carbonllm.errors import UnknownRegionError  # noqa: E402
 from carbonllm.integrations.lightning import CO2E_KEY, ENERGY_KEY, CarbonLLMCallback  # noqa: E402
 from carbonllm.report.inputs import load_report  # noqa: E402
@@ -108,6 +110,18 @@ def test_only_the_local_main_process_measures(tmp_path: Path):
     callback.on_train_batch_end(trainer, None, None, None, 0)
     callback.on_train_end(trainer, None)
     assert callback.tracker is None and callback.result is None and not (tmp_path / "run").exists()
+
+
+def test_embodied_is_charged_for_the_gpu_hours_measured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    two_gpus().install(monkeypatch)  # two fake H100s at the pynvml calls; training stays on the CPU
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    callback = CarbonLLMCallback(intensity=100, interval_s=0.05, embodied=True, output_dir=str(tmp_path / "run"))
+    fit(pl, callback, tmp_path)
+    result = callback.result
+    assert result is not None and result.gpu_count == 2 and result.gpu_hours > 0
+    # Luccioni et al. 2022 §4.3: 462.5 kg per GPU / (6 × 8,760 h × 0.85 = 44,676 h) = 0.0103523 kg per GPU-hour
+    assert result.embodied_co2e_kg == pytest.approx(result.gpu_hours * 0.0103523, rel=1e-5)
+    assert load_report(tmp_path / "run").data.embodied_co2e_kg == pytest.approx(result.embodied_co2e_kg)
 
 
 def test_bad_options_fail_before_training():

@@ -339,3 +339,31 @@ def test_summary_carries_market_based_beside_location_based(tmp_path: Path) -> N
     assert summary.co2e_kg == pytest.approx(summary.facility_energy_kwh * 100 / 1000)
     assert summary.market_co2e_kg == pytest.approx(summary.facility_energy_kwh * 20 / 1000)
     assert any("own basis" in note for note in summary.notes)
+
+
+def test_embodied_is_charged_for_the_measured_gpu_hours_in_every_summary(tmp_path: Path) -> None:
+    with track(intensity=100, interval_s=60, output_dir=tmp_path / "run", sensors=counters(), embodied=True) as t:
+        provisional = load_run(t.summary_path)  # written at start: a killed tracker leaves it
+        assert provisional.embodied_co2e_kg is not None and not provisional.complete
+        time.sleep(0.2)
+    s = t.result
+    assert s is not None and s.gpu_count == 1 and s.gpu_hours > 0
+    # Luccioni et al. 2022 §4.3: 462.5 kg per GPU / (6 × 8,760 h × 0.85 = 44,676 h) = 0.0103523 kg per GPU-hour
+    assert s.embodied_co2e_kg == pytest.approx(s.gpu_hours * 0.0103523, rel=1e-5)
+    assert s.embodied_source is not None and "applied to" not in s.embodied_source  # an A100
+    assert s.co2e_kg == pytest.approx(s.facility_energy_kwh * 100 / 1000)  # embodied not added in
+    assert load_run(t.summary_path) == s
+
+
+def test_embodied_without_a_gpu_is_a_note_not_a_zero(tmp_path: Path) -> None:
+    cpu = FakeSensor("cpu:0", "cpu", energies_j=[0.0, 360.0], name="package-0")
+    with track(intensity=100, interval_s=60, output_dir=tmp_path / "run", sensors=[cpu], embodied=True) as t:
+        pass
+    assert t.result is not None and t.result.embodied_co2e_kg is None
+    assert any(n.startswith("embodied emissions not charged: no GPU was measured") for n in t.result.notes)
+
+
+def test_embodied_must_be_true_or_false() -> None:
+    with pytest.raises(InputError, match="embodied must be True or False"):
+        track(intensity=100, embodied="yes", sensors=[])  # type: ignore[arg-type]
+    assert not track(intensity=100, sensors=[]).config.embodied  # off unless asked for
