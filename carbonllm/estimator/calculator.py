@@ -92,8 +92,14 @@ def default_embodied_co2e_kg(gpu_hours: float, gpu_name: str | None) -> tuple[fl
     """
     kg = embodied_co2e_kg(gpu_hours, defaults.EMBODIED_KG_PER_DEVICE, defaults.EMBODIED_LIFETIME_YEARS,
                           defaults.EMBODIED_UTILISATION)
+    return kg, default_embodied_source(gpu_name)
+
+
+def default_embodied_source(gpu_name: str | None) -> str:
+    """The source of the default embodied figures, saying when they are applied to a GPU other
+    than the A100 they were published for (``estimate --embodied``, ``track``, ``report``)."""
     name = gpu_name or "the GPUs"
-    return kg, defaults.EMBODIED_SOURCE + ("" if "A100" in name else f"; A100-server figures applied to {name}")
+    return defaults.EMBODIED_SOURCE + ("" if "A100" in name else f"; A100-server figures applied to {name}")
 
 
 @record

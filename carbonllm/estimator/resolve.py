@@ -14,7 +14,13 @@ from collections.abc import Mapping
 
 from carbonllm.errors import InputError
 from carbonllm.estimator import defaults
-from carbonllm.estimator.calculator import Embodied, RunSpec, calculate, training_flops_6nd
+from carbonllm.estimator.calculator import (
+    Embodied,
+    RunSpec,
+    calculate,
+    default_embodied_source,
+    training_flops_6nd,
+)
 from carbonllm.estimator.results import Assumptions, Estimate
 from carbonllm.names import require_path, require_text
 from carbonllm.quantities import (
@@ -408,8 +414,7 @@ def estimate(
             kg_per_device=defaults.EMBODIED_KG_PER_DEVICE,
             lifetime_years=defaults.EMBODIED_LIFETIME_YEARS,
             utilisation=defaults.EMBODIED_UTILISATION,
-            source=defaults.EMBODIED_SOURCE + ("" if acc.name.startswith("A100") else
-                                               f"; A100-server figures applied to the {acc.name}"),
+            source=default_embodied_source(acc.name),
         )
 
     spec = RunSpec(
