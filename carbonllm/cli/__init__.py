@@ -51,11 +51,25 @@ def _plain_estimate(args: list[str]) -> bool:
     return True
 
 
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush of what is left in its
+    buffer does not fail on the closed pipe again (and print "Exception ignored")."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real stdout (a test's capture): nothing will be flushed
+        pass
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``carbonllm`` console script."""
     args = sys.argv[1:] if argv is None else list(argv)
     try:
         if _plain_estimate(args):
+            sys.stdout.flush()  # here, so that a closed pipe is met inside this try
             sys.exit(0)
         import click
 
@@ -73,4 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:  # as click's Abort: a newline, then the one line
         print("\ncarbonllm: aborted", file=sys.stderr)
         sys.exit(130)
+    except BrokenPipeError:  # the reader went away (| head): no traceback, status 1 as click gives
+        _discard_stdout()
+        sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)

@@ -96,3 +96,22 @@ def test_a_plain_estimate_does_not_import_click():
             "print(sorted(m for m in ('click', 'rich', 'pandas', 'pydantic') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("args", [
+    ["estimate", "--params", "7b", "--tokens", "2T", "--format", "json", "--sources"],  # without click
+    ["estimate", "--params", "7b", "--tokens", "2T", "--format", "csv"],
+    ["estimate", "--params", "7b", "--tokens", "2T"],  # the rich table
+    ["estimate", "--params", "7b", "--params", "7b", "--tokens", "2T", "--format", "json"],  # click's path
+    ["regions", "--format", "csv"],
+], ids=" ".join)
+def test_a_reader_that_goes_away_gets_no_traceback(args):
+    # | head -1: the pipe is closed before carbonllm writes, so every write meets EPIPE
+    code = "import sys\nfrom carbonllm.cli import main\nmain(sys.argv[1:])"
+    with subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as child:
+        assert child.stdout is not None and child.stderr is not None
+        child.stdout.close()
+        stderr = child.stderr.read().decode()
+        assert child.wait(timeout=60) == 1, stderr
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr, stderr
