@@ -13,7 +13,9 @@ import re
 from carbonllm.errors import InputError
 
 _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
-_PATTERN = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)([kmbgtp]?)$")
+_PATTERN = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)([kmbgtp]?)$", re.ASCII)
+#: A comma is read only as a thousands separator (``1,082,990``); ``1,5T`` is refused, not read as 15T.
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?![\d,])", re.ASCII)
 
 
 def parse_quantity(text: str | float | int, what: str = "value") -> float:
@@ -29,7 +31,13 @@ def parse_quantity(text: str | float | int, what: str = "value") -> float:
     elif not isinstance(text, str):
         raise InputError(f"{what} must be a number or a string such as '7B', not {type(text).__name__}")
     else:
-        cleaned = text.strip().lower().replace("_", "").replace(",", "")
+        cleaned = text.strip().lower().replace("_", "")
+        if "," in cleaned:
+            grouped = _GROUPED.match(cleaned)
+            if not grouped or "," in cleaned[grouped.end():]:
+                raise InputError(f"{what}: the comma in {text!r} is not a thousands separator; write "
+                                 f"decimals with a point (1.5T) and thousands as 1,082,990 or 1082990")
+            cleaned = cleaned.replace(",", "")
         match = _PATTERN.match(cleaned)
         if not match:
             raise InputError(

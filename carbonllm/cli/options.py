@@ -34,6 +34,8 @@ class QuantityType(click.ParamType):
         try:
             return parse_quantity(value, "value")
         except InputError as e:  # click prefixes "Invalid value for '--flag':"
+            if "comma" in str(e):  # 1,5T: say that a decimal needs a point
+                self.fail(str(e).split(": ", 1)[1], param, ctx)
             if "finite" in str(e):  # 1e400 parses, but beyond the float range
                 self.fail(f"{value!r} is not a finite number (beyond about 1.8e308); check its magnitude", param, ctx)
             self.fail(f"{value!r} is not a number; write e.g. 0.4, 300, 175e9, 7B, 1.5T or 300_000_000", param, ctx)

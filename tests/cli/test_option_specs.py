@@ -115,3 +115,11 @@ def test_a_reader_that_goes_away_gets_no_traceback(args):
         stderr = child.stderr.read().decode()
         assert child.wait(timeout=60) == 1, stderr
     assert "Traceback" not in stderr and "Exception ignored" not in stderr, stderr
+
+
+def test_a_decimal_comma_is_refused_in_one_line(run_cli):
+    result = run_cli("estimate", "--params", "7b", "--tokens", "1,5T")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "carbonllm: error: Invalid value for '--tokens': the comma in '1,5T' is not a thousands separator; "
+        "write decimals with a point (1.5T) and thousands as 1,082,990 or 1082990"]
