@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 from carbonllm.errors import InputError
-from carbonllm.estimator.resolve import Number, check_power_w, devices_from_deprecated_gpus, estimate, fraction
+from carbonllm.estimator.resolve import Number, check_mfu, check_power_w, devices_from_deprecated_gpus, estimate
 from carbonllm.tables.hardware import Accelerator
 from carbonllm.tables.loader import find_accelerator, find_zone
 
@@ -134,7 +134,7 @@ PerChip = Number | Mapping[str, Number]
 def _check(value: Number, flag: str) -> None:
     """Refuse a non-numeric, non-positive or (for ``--mfu``) above-1 value with the flag that carried it."""
     if flag == "--mfu":
-        fraction(value, flag)
+        check_mfu(value, flag)
     else:
         check_power_w(value)
 

@@ -34,6 +34,8 @@ from carbonllm.quantities import (
     MAX_PUE,
     MAX_SEQ_LEN,
     MAX_TOKENS,
+    MIN_MFU,
+    MIN_POWER_W,
     check_plausible,
     parse_quantity,
     require_positive,
@@ -55,9 +57,13 @@ def _limited(value: float | None, limit: float, flag: str, fix: str) -> float | 
 
 
 def check_power_w(value: Number) -> float:
-    """A power per device in watts: > 0 and at most :data:`MAX_POWER_W`."""
-    return check_plausible(positive(value, "--power-w"), MAX_POWER_W, "--power-w",
-                           "give the average power per device in watts (not kW)")
+    """A power per device in watts: at least :data:`MIN_POWER_W` and at most :data:`MAX_POWER_W`."""
+    watts = check_plausible(positive(value, "--power-w"), MAX_POWER_W, "--power-w",
+                            "give the average power per device in watts (not kW)")
+    if watts < MIN_POWER_W:
+        raise InputError(f"--power-w {watts:g} is below the plausible limit of {MIN_POWER_W:g} W; give the "
+                         "average power per device in watts (an A100 draws about 400)")
+    return watts
 
 Number = float | int | str
 
@@ -68,8 +74,8 @@ def _positive(value: Number | None, what: str, hint: str = "") -> float | None:
     return require_positive(parse_quantity(value, what), what, hint)
 
 
-def _fraction(value: Number | None, what: str) -> float | None:
-    return None if value is None else fraction(value, what)
+def _mfu(value: Number | None, what: str) -> float | None:
+    return None if value is None else check_mfu(value, what)
 
 
 def _devices(value: Number | None) -> int | None:
@@ -87,11 +93,14 @@ def positive(value: Number, what: str) -> float:
     return require_positive(parse_quantity(value, what), what)
 
 
-def fraction(value: Number, what: str) -> float:
-    """``value`` parsed and checked in (0, 1] (``InputError`` naming ``what`` otherwise)."""
+def check_mfu(value: Number, what: str = "--mfu") -> float:
+    """An MFU parsed and checked in [:data:`MIN_MFU`, 1] (``InputError`` naming ``what`` otherwise)."""
     number = parse_quantity(value, what)
     if not 0 < number <= 1:
         raise InputError(f"{what} must be in (0, 1], e.g. 0.4 for 40% utilisation; got {number:g}")
+    if number < MIN_MFU:
+        raise InputError(f"{what} {number:g} is below the plausible limit of {MIN_MFU:g}; give the fraction of "
+                         "peak the run reaches, e.g. 0.4 for 40% (published whole runs reach 0.14-0.51)")
     return number
 
 
@@ -332,7 +341,7 @@ def estimate(
                            "give the run's device-hours, e.g. 1082990")
     hours_n = _limited(_positive(hours, "--hours"), MAX_HOURS, "--hours", "give the wall-clock hours of the run")
     device_count = _devices(devices)
-    mfu_n = _fraction(mfu, "--mfu")
+    mfu_n = _mfu(mfu, "--mfu")
     power_n = None if power_w is None else check_power_w(power_w)
     pue_n = None if pue is None else parse_quantity(pue, "--pue")
     if pue_n is not None and pue_n < 1:
@@ -352,7 +361,8 @@ def estimate(
     if hours_n is not None and device_count is None:
         raise InputError("--hours needs --devices N (device-hours = hours x devices)")
     if hours_n is not None and device_count is not None:
-        gpu_hours_n = hours_n * device_count
+        gpu_hours_n = check_plausible(hours_n * device_count, MAX_DEVICE_HOURS, "--hours x --devices",
+                                      "give the wall-clock hours and the number of devices of the run")
 
     peak = mfu_span = chosen_dtype = method = None
     if not time_mode:

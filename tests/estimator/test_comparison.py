@@ -249,6 +249,7 @@ def test_a_bare_power_fills_only_the_chips_without_a_table_figure():
         ("=300", "write NAME=VALUE pairs"),
         ("TPUv5p=-3", "must be greater than 0"),
         ("Nope=3", "Unknown"),
+        ("TPUv5p=0.3", "below the plausible limit of 1 W"),  # kW typed for W
     ],
 )
 def test_bad_per_chip_values_are_input_errors(power_w, message):
@@ -318,3 +319,8 @@ def test_cli_gpus_count_is_a_deprecated_spelling_of_devices(run_cli):
     assert "deprecated" not in new.stderr
     both = run_cli("estimate", "--params", "7B", "--tokens", "2T", "--devices", "64", "--gpus", "64")
     assert both.exit_code == 2 and "give --devices N once" in both.stderr
+
+
+def test_a_per_chip_mfu_below_the_floor_is_an_input_error():
+    with pytest.raises(InputError, match="--mfu 0.004 is below the plausible limit of 0.01"):
+        compare(gpus="A100,H100", regions="FR", params="7B", tokens="2T", mfu="H100=0.004")

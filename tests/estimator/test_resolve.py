@@ -107,6 +107,12 @@ def test_region_lookup_sets_intensity():
         (dict(params="seven", tokens=1e9), "--params must be a number"),
         (dict(params=7e9, tokens=1e9, mfu=1.5), "--mfu must be in (0, 1]"),
         (dict(params=7e9, tokens=1e9, mfu=0), "--mfu must be in (0, 1]"),
+        # below the plausibility floors: 1e-9 priced 1.7e10 t, 1e-320 W printed a subnormal watt figure
+        (dict(params=7e9, tokens=1e9, mfu=1e-9), "--mfu 1e-09 is below the plausible limit of 0.01"),
+        (dict(params=7e9, tokens=1e9, power_w=1e-320), "is below the plausible limit of 1 W"),
+        (dict(params=7e9, tokens=1e9, power_w=0.5), "--power-w 0.5 is below the plausible limit of 1 W"),
+        # 1e6 h x 1e6 devices is the 1e12 device-hours --gpu-hours refuses
+        (dict(hours=1e6, devices=1e6), "--hours x --devices 1e+12 is above the plausible limit of 1e+10"),
         (dict(params=7e9, tokens=1e9, pue=0.9), "--pue must be >= 1"),
         (dict(gpu_hours=10, tokens=1e9), "--gpu-hours and --tokens cannot be used together"),
         (dict(params=7e9, tokens=1e9, region="FR", intensity=50), "--region and --intensity"),
