@@ -88,4 +88,5 @@ class Estimate(Record):
         """One level of keys (``assumptions_mfu`` …), for CSV."""
         flat = {k: v for k, v in self.model_dump().items() if k != "assumptions"}
         flat.update({f"assumptions_{k}": v for k, v in self.assumptions.model_dump().items()})
-        return flat
+        # a list (the defaults' names) as "gpu;mfu", not as Python's "('gpu', 'mfu')"
+        return {k: ";".join(map(str, v)) if isinstance(v, (list, tuple)) else v for k, v in flat.items()}

@@ -193,3 +193,9 @@ def test_a_bad_value_from_the_environment_is_one_line_naming_where_it_came_from(
     monkeypatch.setenv("CARBONLLM_PUE", "1.3")
     good = run_cli("estimate", "--params", "7b", "--tokens", "2T", "--format", "json")
     assert good.exit_code == 0 and "note: PUE 1.3 from CARBONLLM_PUE" in good.stderr
+
+
+def test_csv_lists_the_defaults_as_names_not_a_python_tuple(run_cli):
+    result = run_cli("estimate", "--params", "7b", "--tokens", "2T", "--region", "FR", "--format", "csv")
+    row = next(csv.DictReader(io.StringIO(result.stdout)))
+    assert row["assumptions_defaults"] == "gpu;mfu;power_w;pue"
