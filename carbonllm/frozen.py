@@ -12,8 +12,8 @@ summaries, report data) stay pydantic.
         value: float
         low: float
 
-``__init__``, ``repr``, ``==`` and ``hash`` behave as a frozen keyword-only dataclass's, from one
-generic method each on :class:`Record` (compiling them per class cost a tenth of the estimate's
+``__init__``, ``repr``, ``==``, ``hash`` and the refusal to assign or delete a field behave as a
+frozen keyword-only dataclass's, from one generic method each on :class:`Record` (compiling them per class cost a tenth of the estimate's
 start-up); ``dataclasses.fields``, ``replace`` and ``asdict`` work as on any dataclass.
 Fields are keyword-only, so their order and defaults read as in a pydantic model. A field
 annotated ``float`` (or ``float | None``) turns an ``int`` into a ``float``, as pydantic does,
@@ -43,10 +43,10 @@ _FLOAT_ANNOTATIONS = {"float", "float | None", "Optional[float]"}
 @dataclass_transform(frozen_default=True, kw_only_default=True)
 def record(cls: C) -> C:
     """Make ``cls`` a frozen, keyword-only dataclass (the decorator of every :class:`Record`)."""
-    # __init__, repr, == and hash come from Record (one generic method each) rather than being
-    # generated and compiled per class: compiling them was most of the records' share of an
-    # estimate's start-up (the estimate's records have up to 40 fields).
-    made: Any = dataclasses.dataclass(frozen=True, kw_only=True, init=False, repr=False, eq=False)(cls)
+    # __init__, repr, ==, hash and the frozen __setattr__/__delattr__ come from Record (one generic
+    # method each) rather than being generated and compiled per class: compiling them was most of
+    # the records' share of an estimate's start-up (the estimate's records have up to 40 fields).
+    made: Any = dataclasses.dataclass(kw_only=True, init=False, repr=False, eq=False)(cls)
     made.model_fields = {f.name: f for f in dataclasses.fields(made)}
     return made  # type: ignore[no-any-return]
 
@@ -90,6 +90,12 @@ class Record:
             if isinstance(value, int) and not isinstance(value, bool) and str(field.type) in _FLOAT_ANNOTATIONS:
                 object.__setattr__(self, field.name, float(value))
         self.check()
+
+    def __setattr__(self, name: str, value: object) -> None:  # frozen, as a frozen dataclass is
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
 
     def _values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in self.model_fields)

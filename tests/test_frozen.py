@@ -41,6 +41,11 @@ def test_records_are_frozen_keyword_only_dataclasses():
     pair = Pair(name="a")
     with pytest.raises(dataclasses.FrozenInstanceError):
         pair.name = "b"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        pair.other = 1  # type: ignore[attr-defined]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del pair.value  # type: ignore[misc]
+    assert pair.name == "a" and pair.value == 0.0
     with pytest.raises(TypeError):
         Pair("a")  # type: ignore[misc]
     assert dataclasses.is_dataclass(pair)
