@@ -82,7 +82,8 @@ def exclusions(data: ReportData) -> list[str]:
     return left_out
 
 
-#: The longest short citation: it fits a table cell beside a value on one 120-column line.
+#: The length a short citation keeps to: the "how" cell of track's table, whose width it sets
+#: (the table is then about 130 columns wide).
 SHORT_SOURCE_CHARS = 60
 #: Lower-case words a name may hold between the words its initials come from ("Ministry of
 #: Ecology and Environment (MEE)").
@@ -120,6 +121,8 @@ def short_source(source: str, limit: int = SHORT_SOURCE_CHARS) -> str:
     text = re.split(r"\.\s+(?=[A-Z])", text)[0]  # "No. 47" and "et al. 2022" stay whole
     text = re.sub(r"^[^a-z:]+:\s+", "", text).strip().rstrip(".;,: ")
     first, *rest = re.split(r"(?<=[,:;])\s+", text)
+    if not first:  # all of it was detail (brackets): say it shortened rather than nothing
+        first = source.strip()
     if len(first) > 2 * limit:  # no citation of ours is one clause this long: cut it at a word
         return first[:limit - 1].rsplit(" ", 1)[0].rstrip(",:; ") + "…"
     kept = first

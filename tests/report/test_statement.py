@@ -280,6 +280,7 @@ def test_each_kind_of_grid_source_shortens_to_its_publisher_and_dataset(zone, sh
      "location-based 44.2 gCO2e/kWh (no residual mix shipped: an upper bound)",
      "0.25 of the energy matched by renewable instruments at 0 g/kWh"),  # never cut from its unit
     ("", ""),
+    ("(all of it in brackets)", "(all of it in brackets)"),
 ])
 def test_other_sources_shorten_by_the_same_rules(source, short):
     assert short_source(source) == short
