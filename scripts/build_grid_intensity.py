@@ -53,6 +53,7 @@ from grid_sources import (  # noqa: E402  (the sibling module; scripts/ is not a
     AWS_REGIONS,
     AZURE_LOCATION_SOURCE,
     AZURE_REGIONS,
+    BIOGENIC_RATIO,
     CANADA_MIX_SOURCES,
     COUNTRY_MIX_SOURCES,
     DIRECT_G_PER_KWH,
@@ -66,9 +67,11 @@ from grid_sources import (  # noqa: E402  (the sibling module; scripts/ is not a
     GCP_GRID_ZONES,
     GCP_REGION_FIXES,
     GCP_SOURCE_URL,
+    GWH_PER_TWH,
     IMPLAUSIBLE_RATIO,
     LIFECYCLE_G_PER_KWH,
     MIX_FACTOR_KEYS,
+    SMALL_STATE_GENERATION_TWH,
     SUBREGION_PARENTS,
     TINY_GENERATION_TWH,
     US_BALANCING_AREA_STATES,
@@ -420,6 +423,39 @@ def read_us_state_mixes() -> dict[str, tuple[dict[str, float], int, str]]:
     return mixes
 
 
+def us_state_quality(shares_gwh: dict[str, float], lifecycle: float, direct: float, year: int) -> str:
+    """Notes on a US state's figure, derived from its mix and its two figures (both as written,
+    to 1 decimal), ``; ``-joined; empty for none:
+
+    - small generation (under SMALL_STATE_GENERATION_TWH): the figure describes a few plants;
+    - lifecycle below eGRID's measured combustion rate: impossible for the state's real plants
+      (a lifecycle figure adds the fuel chain to the stack), so the generic AR5 factor of its
+      coal or oil, whichever generates more, is under its own plants' rate and the figure
+      understates;
+    - biomass-heavy (lifecycle above BIOGENIC_RATIO × direct, biomass making at least half of
+      the gap): eGRID counts biogenic CO2 as 0, AR5 gives biomass 230.
+    """
+    notes = []
+    total_gwh = sum(shares_gwh.values())
+    if total_gwh < SMALL_STATE_GENERATION_TWH * GWH_PER_TWH:
+        notes.append(f"low confidence: rests on {total_gwh / GWH_PER_TWH:.2f} TWh of in-state "
+                     f"generation ({year}), a few plants, so it says little about the electricity "
+                     f"used there")
+    if lifecycle < direct:
+        fuel = max(("coal", "oil"), key=lambda key: shares_gwh.get(key, 0.0))
+        notes.append(f"likely understates: lifecycle {lifecycle:.1f} g/kWh is below the "
+                     f"plant-measured combustion rate {direct:.1f} (EPA eGRID {year}), because "
+                     f"IPCC AR5's generic {fuel} factor is under the state's own {fuel} plants")
+    biomass_g_per_kwh = shares_gwh.get("biomass", 0.0) / total_gwh * LIFECYCLE_G_PER_KWH["biomass"]
+    if lifecycle > BIOGENIC_RATIO * direct and biomass_g_per_kwh >= (lifecycle - direct) / 2:
+        share = shares_gwh["biomass"] / total_gwh
+        notes.append(f"biomass-heavy: lifecycle {lifecycle:.1f} g/kWh is {lifecycle / direct:.1f}x "
+                     f"the plant-measured {direct:.1f} (EPA eGRID {year}), which counts biogenic "
+                     f"CO2 as 0; biomass is {share:.0%} of generation, at IPCC AR5's "
+                     f"{LIFECYCLE_G_PER_KWH['biomass']:.0f} g/kWh")
+    return "; ".join(notes)
+
+
 def add_us_states(table: Table, cc: CodecarbonData) -> None:
     """Lifecycle = the state's 2023 generation mix (EIA) × IPCC AR5 lifecycle medians, the code
     path of the Canadian provinces; direct = EPA eGRID's state CO2e output emission rate
@@ -455,6 +491,7 @@ def add_us_states(table: Table, cc: CodecarbonData) -> None:
         table.add(_subregion_row(
             table, code, place, "USA", (), lifecycle, year, source,
             direct_g_per_kwh=round(direct, 1),
+            quality=us_state_quality(shares, round(lifecycle, 1), round(direct, 1), year),
             method=("in-state generation mix (EIA, utility-scale; pumped storage left out) x IPCC "
                     "AR5 lifecycle medians; direct = EPA eGRID combustion-only CO2e rate"),
         ))

@@ -12,6 +12,9 @@ from __future__ import annotations
 #: Agreement, 1959: 1 lb = 0.45359237 kg).
 G_PER_LB = 453.59237
 
+#: Gigawatt-hours per terawatt-hour: exact (SI prefixes).
+GWH_PER_TWH = 1000.0
+
 #: Google's page for its per-region figures.
 GCP_SOURCE_URL = "https://cloud.google.com/sustainability/region-carbon"
 
@@ -257,6 +260,19 @@ IMPLAUSIBLE_RATIO = 1.55
 #: Generation under this (TWh a year) makes a country's figure a rounding artefact (Montserrat
 #: and Saint Helena at 1000, Falklands at 500 on 0.01-0.02 TWh).
 TINY_GENERATION_TWH = 0.05
+
+#: A US state generating under this (TWh a year) is flagged: its figure describes a handful of
+#: plants, not a grid, and says little about the electricity used there. 1 TWh is one ~115 MW
+#: plant running all year (1 TWh / 8,760 h), and it falls in the gap between the District of
+#: Columbia (0.17 TWh in EIA's 2023 figures) and the next smallest, Vermont (2.48 TWh). The
+#: country rule above (TINY_GENERATION_TWH) does not fit: it catches OWID's 0.01-TWh rounding
+#: steps, and EIA's state figures are in GWh.
+SMALL_STATE_GENERATION_TWH = 1.0
+#: A US state whose lifecycle figure is above this multiple of eGRID's combustion rate, with
+#: biomass making at least half of the gap, is flagged as biomass-heavy: eGRID counts biogenic
+#: CO2 as 0 and AR5 gives biomass 230 g/kWh, so the two figures part for a reason that is not an
+#: error (Vermont, 2.5x in 2023).
+BIOGENIC_RATIO = 2.0
 
 #: Ember's yearly electricity data, latest year per country ("country_overview_yearly",
 #: emissions_intensity_gco2_per_kwh: lifecycle gCO2e/kWh of generation, IPCC AR5 medians), as

@@ -82,17 +82,77 @@ def exclusions(data: ReportData) -> list[str]:
     return left_out
 
 
-def short_source(source: str) -> str:
-    """A citation short enough for a sentence: the grid figure's own source without the
-    parenthetical detail, the vendoring path ("via …") or the direct-basis note; the whole
-    source stays in ``--format json``/``csv``."""
+#: The length a short citation keeps to: the "how" cell of track's table, whose width it sets
+#: (the table is then about 130 columns wide).
+SHORT_SOURCE_CHARS = 60
+#: Lower-case words a name may hold between the words its initials come from ("Ministry of
+#: Ecology and Environment (MEE)").
+_NAME_LINK_WORDS = frozenset({"of", "and", "the", "for", "on", "in", "de", "du"})
+
+
+def short_source(source: str, limit: int = SHORT_SOURCE_CHARS) -> str:
+    """A citation short enough for a table cell or a sentence (about ``limit`` characters): the
+    publisher and dataset of the figure's own source, by rules of the citation, not of any one
+    dataset. The whole source stays in ``--format json``/``csv``, ``--sources`` and the run file.
+
+    1. The figure's own source: the direct value's (". Direct: …") is dropped.
+    2. A figure borrowed from another grid zone cites that zone's source: the text after "source:"
+       (AWS, Azure) or after "… places <region> (<place>):" (Google Cloud).
+    3. A name with its initials in brackets is cited by them ("Ministry of Ecology and
+       Environment (MEE)" → "MEE"); every other parenthetical is detail and goes.
+    4. The vendoring path (" via …", ", as rendered in …") goes, and so does every sentence
+       after the first, and a leading scope of bare codes ("SE1-SE4, NO1-NO5: ").
+    5. Whole clauses (up to ", ", ": " or "; ") are kept from the start while they fit ``limit``.
+       The first is always kept whole (a value is never cut from its unit) unless it is over
+       twice ``limit``: then it is cut at a word, with "…".
+
+    ``Ember, Yearly Electricity Data (…) via …csv: FRA, 2024. Direct: …`` → ``Ember, Yearly
+    Electricity Data``; a US state's EIA × IPCC source → ``EIA Electric Power Annual 2023 /
+    Electricity Data Browser``.
+    """
     import re
 
-    head = source.split(". Direct:")[0]
+    text = source.split(". Direct:")[0]
+    text = re.split(r"\bsource:\s+|\bplaces\s[^:]*:\s+", text)[-1]
+    text = _cite_by_initials(text)
     for _ in range(2):  # parentheticals nest once in the table's sources
-        head = re.sub(r"\s*\([^()]*\)", "", head)
-    head = re.split(r"\s+via\s+", head)[0]
-    return head.strip().rstrip(".;,") or source
+        text = re.sub(r"\s*\([^()]*\)", "", text)
+    text = re.split(r"\s+via\s+|,?\s+as rendered in\s+", text)[0]
+    text = re.split(r"\.\s+(?=[A-Z])", text)[0]  # "No. 47" and "et al. 2022" stay whole
+    text = re.sub(r"^[^a-z:]+:\s+", "", text).strip().rstrip(".;,: ")
+    first, *rest = re.split(r"(?<=[,:;])\s+", text)
+    if not first:  # all of it was detail (brackets): say it shortened rather than nothing
+        first = source.strip()
+    if len(first) > 2 * limit:  # no citation of ours is one clause this long: cut it at a word
+        return first[:limit - 1].rsplit(" ", 1)[0].rstrip(",:; ") + "…"
+    kept = first
+    for clause in rest:
+        if len(f"{kept} {clause}".rstrip(",:;")) > limit:
+            break
+        kept = f"{kept} {clause}"
+    return kept.rstrip(",:; ")
+
+
+def _cite_by_initials(text: str) -> str:
+    """``Ministry of Ecology and Environment (MEE)`` → ``MEE``: a name followed by its own
+    initials in brackets (linking words such as "of" and "and" skipped) is replaced by them;
+    other brackets are left alone."""
+    import re
+
+    for found in reversed(list(re.finditer(r"\s*\(([A-Z]{2,})\)", text))):
+        initials = list(found.group(1))
+        words = list(re.finditer(r"\S+", text[:found.start()]))
+        first = len(words)
+        while initials and first > 0:
+            word = words[first - 1].group()
+            if word[0] == initials[-1]:
+                initials.pop()
+            elif word not in _NAME_LINK_WORDS:
+                break
+            first -= 1
+        if not initials:
+            text = text[:words[first].start()] + found.group(1) + text[found.end():]
+    return text
 
 
 def _intensity_sentence(data: ReportData) -> str:

@@ -113,6 +113,16 @@ def test_regions_shows_basis_and_quality(run_cli, monkeypatch):
     assert "lifecycle" in state.stdout and "eGRID combustion-only" in state.stdout
 
 
+def test_an_estimate_on_a_flagged_state_carries_its_note(run_cli):
+    # Wyoming's lifecycle figure (620.5) is below its plants' measured combustion rate (831.6)
+    result = run_cli("estimate", "--params", "7b", "--tokens", "2T", "--region", "US-WY",
+                     "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    note = json.loads(result.stdout)["assumptions"]["intensity_note"]
+    assert note.startswith("US-WY: likely understates:") and "831.6" in note
+    assert "likely understates" in result.stderr  # the note line, off the JSON stream
+
+
 def test_basis_notes_follow_the_basis_asked_for():
     from carbonllm.tables.loader import find_zone
 

@@ -26,7 +26,9 @@ from carbonllm.report.statement import (
     render_latex,
     render_markdown,
     render_model_card,
+    short_source,
 )
+from carbonllm.tables.loader import find_zone, grid_table
 
 
 def test_model_card_of_a_tracked_run_parses_and_carries_grams():
@@ -236,6 +238,65 @@ def test_the_statement_cites_the_grid_figure_briefly_and_json_keeps_the_whole_so
     assert "Ember, Yearly Electricity Data" in line and "2024" in line
     assert "Direct:" not in line and " via " not in line and len(line) < 200
     assert "Direct:" in est["assumptions"]["intensity_source"]
+
+
+def test_every_grid_rows_source_shortens_to_a_readable_citation():
+    # every row of data/grid_intensity.csv, whatever its source's format: a short, whole citation
+    # taken from the row's own source (nothing made up), without the vendoring path or detail
+    for zone in grid_table():
+        short = short_source(zone.source)
+        assert 0 < len(short) <= 60, (zone.zone, short)
+        assert not short.endswith("…") and short[0].isupper(), (zone.zone, short)
+        assert not any(detail in short for detail in (" via ", "Direct", "data/", "(", "commit")), zone.zone
+        assert all(word.strip(",:;") in zone.source for word in short.split()), (zone.zone, short)
+
+
+@pytest.mark.parametrize(("zone", "short"), [
+    ("FRA", "Ember, Yearly Electricity Data"),
+    ("BMU", "Our World in Data energy dataset, 2022"),
+    # EIA mix × AR5 factors, as rendered in a notebook, with eGRID's direct figure beside it
+    ("US-VA", "EIA Electric Power Annual 2023 / Electricity Data Browser"),
+    ("US-WY", "EIA Electric Power Annual 2023 / Electricity Data Browser"),
+    ("US-MIDA-PJM", "Electricity Maps yearly average carbon intensity 2024"),
+    # a region borrows its grid zone's figure, and cites that zone's source
+    ("aws:us-east-1", "Electricity Maps yearly average carbon intensity 2024"),
+    ("azure:westcentralus", "EIA Electric Power Annual 2023 / Electricity Data Browser"),
+    ("gcp:us-west2", "EIA Electric Power Annual 2023 / Electricity Data Browser"),
+    ("gcp:europe-west9", "Ember, Yearly Electricity Data"),
+    # "Ministry of Ecology and Environment (MEE) and National Bureau of Statistics (NBS) of China"
+    ("CN-GD", "MEE and NBS of China, Announcement 2025 No. 47"),
+    # "SE1-SE4, NO1-NO5: ENTSO-E Transparency, Actual Generation per Production Type (A75), …"
+    ("SE3", "ENTSO-E Transparency, Actual Generation per Production Type"),
+    ("CA-QC", "Provincial generation mix"),
+])
+def test_each_kind_of_grid_source_shortens_to_its_publisher_and_dataset(zone, short):
+    assert short_source(find_zone(zone).source) == short
+
+
+@pytest.mark.parametrize(("source", "short"), [
+    ("Luccioni et al. 2022 (BLOOM) §4.3", "Luccioni et al. 2022 §4.3"),  # not initials: dropped
+    ("given (--intensity)", "given"),
+    ("0.25 of the energy matched by renewable instruments at 0 g/kWh, the rest at the "
+     "location-based 44.2 gCO2e/kWh (no residual mix shipped: an upper bound)",
+     "0.25 of the energy matched by renewable instruments at 0 g/kWh"),  # never cut from its unit
+    ("", ""),
+    ("(all of it in brackets)", "(all of it in brackets)"),
+])
+def test_other_sources_shorten_by_the_same_rules(source, short):
+    assert short_source(source) == short
+
+
+def test_a_source_of_one_endless_clause_is_cut_at_a_word():
+    assert short_source("word " * 40) == "word " * 10 + "word…"
+
+
+def test_a_us_state_statement_cites_eia_briefly():
+    est = carbonllm.estimate(params="7B", tokens="2T", gpu="H100", region="US-VA").to_dict()
+    line = next(x for x in render_markdown(from_estimate(est)).splitlines() if "Grid intensity" in x)
+    assert "EIA Electric Power Annual 2023 / Electricity Data Browser" in line
+    assert "VineMapper" not in line and len(line) < 200
+    latex = render_latex(from_estimate(est))
+    assert "VineMapper" not in latex and "EIA Electric Power Annual 2023" in latex
 
 
 def test_an_incomplete_run_says_so_in_the_headline():

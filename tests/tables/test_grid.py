@@ -254,6 +254,55 @@ def test_every_us_state_is_lifecycle_with_egrid_direct_beside_it():
     assert (west_virginia.intensity_g_per_kwh, west_virginia.direct_g_per_kwh) == (740.5, 893.1)
 
 
+def _us_states():
+    return [z for z in grid_table() if z.zone.startswith("US-") and len(z.zone) == 5]
+
+
+def test_a_coal_state_below_its_plant_measured_rate_says_it_likely_understates():
+    # Wyoming is 71% coal (30844 of 43181 GWh): AR5's coal 820 puts it at 620.5 g/kWh, under
+    # eGRID2023's measured combustion rate 1833.263 lb/MWh × 0.45359237 = 831.6
+    wyoming = find_zone("US-WY")
+    assert wyoming.quality.startswith("likely understates:")
+    assert "620.5" in wyoming.quality and "831.6" in wyoming.quality
+    assert "coal" in wyoming.quality and "eGRID" in wyoming.quality
+    # Hawaii burns oil (78% of its generation), not coal
+    assert "generic oil factor" in find_zone("US-HI").quality
+    # the region on Wyoming's grid carries the note too
+    assert find_zone("azure:westcentralus").quality == wyoming.quality
+
+
+def test_every_state_below_its_direct_figure_is_flagged_and_no_other_is():
+    below = {z.zone for z in _us_states() if z.intensity_g_per_kwh < z.direct_g_per_kwh}
+    flagged = {z.zone for z in _us_states() if "likely understates" in z.quality}
+    assert flagged == below
+    assert len(below) == 21 and {"US-WV", "US-KY", "US-HI", "US-IA"} <= below
+
+
+def test_a_large_state_above_its_direct_figure_has_no_note():
+    # Virginia: 300.3 lifecycle above eGRID's 244.8, on 92.5 TWh
+    assert find_zone("US-VA").quality == ""
+    assert find_zone("US-CA").quality == find_zone("US-TX").quality == ""
+
+
+def test_the_district_of_columbias_tiny_generation_is_flagged():
+    # eia_state_generation_2023.csv: DC 172 GWh (gas 89, solar 25, biomass 58); the next smallest
+    # state, Vermont, generates 2480
+    dc = find_zone("US-DC")
+    assert dc.quality.startswith("low confidence:") and "0.17 TWh" in dc.quality
+    small = {z.zone for z in _us_states() if z.quality.startswith("low confidence")}
+    assert small == {"US-DC"}
+
+
+def test_a_biomass_heavy_state_says_why_it_reads_far_above_egrid():
+    # Vermont: biomass 403 of 2478 GWh (16%) at 230 g/kWh is 37.4 of its 59.1, 2.5x eGRID's 23.7,
+    # which counts biogenic CO2 as 0
+    vermont = find_zone("US-VT")
+    assert vermont.quality.startswith("biomass-heavy:")
+    assert "2.5x" in vermont.quality and "16%" in vermont.quality and "biogenic" in vermont.quality
+    # Maine is 1.5x, and biomass makes only 26.8 g/kWh of its 71.8 gap: not flagged
+    assert find_zone("US-ME").quality == ""
+
+
 def test_us_cloud_regions_on_a_state_follow_its_lifecycle_row():
     # AWS Oregon and N. California stay on the state (several balancing areas serve it)
     for region, state in (("aws:us-west-2", "US-OR"), ("aws:us-west-1", "US-CA"),
