@@ -13,8 +13,10 @@ summaries, report data) stay pydantic.
         low: float
 
 ``__init__``, ``repr``, ``==``, ``hash`` and the refusal to assign or delete a field behave as a
-frozen keyword-only dataclass's, from one generic method each on :class:`Record` (compiling them per class cost a tenth of the estimate's
-start-up); ``dataclasses.fields``, ``replace`` and ``asdict`` work as on any dataclass.
+frozen keyword-only dataclass's, from one generic method each on :class:`Record` (compiling them
+per class cost a tenth of the estimate's start-up); ``dataclasses.fields``, ``replace`` and
+``asdict`` work as on any dataclass.
+
 Fields are keyword-only, so their order and defaults read as in a pydantic model. A field
 annotated ``float`` (or ``float | None``) turns an ``int`` into a ``float``, as pydantic does,
 so JSON output keeps its ``400.0``.
