@@ -3,9 +3,10 @@
 Subcommands live in their own modules and are imported only when invoked, so ``carbonllm --help``
 and ``carbonllm estimate`` never import pandas, codecarbon or pynvml. A plain estimate command line
 (:func:`carbonllm.cli.option_specs.parse_plain`) runs without importing click either; everything
-else, and anything that parser is unsure of, goes through the click group (:mod:`.group`). Every ``CarbonLLMError``
-and every usage error becomes one line on stderr and exit status 2; anything else is a bug and
-keeps its traceback.
+else, and anything that parser is unsure of, goes through the click group (:mod:`.group`).
+Every ``CarbonLLMError`` and every usage error becomes one line on stderr and exit status 2; a
+closed pipe (``| head``) ends quietly with status 1; anything else is a bug and keeps its
+traceback.
 """
 
 from __future__ import annotations
