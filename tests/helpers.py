@@ -7,6 +7,7 @@ pyproject.toml).
 
 from __future__ import annotations
 
+import os
 import signal
 import struct
 from collections.abc import Iterator
@@ -62,6 +63,16 @@ def run_summary(**overrides: Any) -> dict[str, Any]:
     }
     summary.update(overrides)
     return summary
+
+
+def kill_orphan(pid: int | None) -> None:
+    """Kill the command a killed tracker ran, if it is still there: it dies with the tracker on
+    Linux (PR_SET_PDEATHSIG); elsewhere it is orphaned."""
+    if pid:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def png_size(path: Path) -> tuple[int, int]:

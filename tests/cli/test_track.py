@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from fakes import tracker_env
+from helpers import kill_orphan
 
 from carbonllm.measure.runfiles import load_run
 
@@ -121,11 +122,7 @@ def test_kill_9_of_the_tracker_leaves_samples_and_a_provisional_summary(tmp_path
         assert len(samples) >= 10
         assert all(json.loads(line)["device"] for line in samples[:-1])
     finally:
-        if summary.pid:  # the child dies with the tracker on Linux (PR_SET_PDEATHSIG); elsewhere it is orphaned
-            try:
-                os.kill(summary.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        kill_orphan(summary.pid)
 
 
 def test_command_not_found_exits_127_with_one_line(tmp_path: Path, env: dict[str, str]) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from fakes import tracker_env, two_gpus
+from helpers import kill_orphan
 
 from carbonllm.measure.records import RunSummary
 from carbonllm.measure.runfiles import load_run
@@ -139,8 +140,4 @@ def test_kill_9_of_the_tracker_leaves_a_provisional_summary_with_embodied(tmp_pa
         assert not summary.complete
         assert_charged(summary)
     finally:
-        if summary.pid:  # the child dies with the tracker on Linux (PR_SET_PDEATHSIG); elsewhere it is orphaned
-            try:
-                os.kill(summary.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        kill_orphan(summary.pid)
