@@ -45,7 +45,7 @@ def _kind(mode: int) -> str:
 
 
 @contextmanager
-def open_regular(path: Path, what: str = "file") -> Iterator[tuple[IO[bytes], int]]:
+def open_regular(path: str | Path, what: str = "file") -> Iterator[tuple[IO[bytes], int]]:
     """``(binary file, size)`` of ``path`` if it is a regular file; ``InputError`` otherwise."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
@@ -70,7 +70,7 @@ def open_regular(path: Path, what: str = "file") -> Iterator[tuple[IO[bytes], in
         yield f, info.st_size
 
 
-def read_bytes(path: Path, what: str = "file", max_bytes: int = 64 * MIB) -> bytes:
+def read_bytes(path: str | Path, what: str = "file", max_bytes: int = 64 * MIB) -> bytes:
     """The content of a regular file of at most ``max_bytes`` bytes (see the module docstring)."""
     with open_regular(path, what) as (f, size):
         if size > max_bytes:
@@ -85,7 +85,7 @@ def read_bytes(path: Path, what: str = "file", max_bytes: int = 64 * MIB) -> byt
     return data
 
 
-def read_text(path: Path, what: str = "file", max_bytes: int = 64 * MIB) -> str:
+def read_text(path: str | Path, what: str = "file", max_bytes: int = 64 * MIB) -> str:
     """UTF-8 text (a BOM is dropped) of a bounded regular file; ``InputError`` if it is not text."""
     data = read_bytes(path, what, max_bytes)
     try:
@@ -135,7 +135,7 @@ def parse_json(text: str, where: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
     return value
 
 
-def read_json(path: Path, what: str = "file", max_bytes: int = 64 * MIB) -> Any:
+def read_json(path: str | Path, what: str = "file", max_bytes: int = 64 * MIB) -> Any:
     """A bounded regular JSON file, parsed (see :func:`parse_json`)."""
     return parse_json(read_text(path, what, max_bytes), f"{what} {path}")
 

@@ -13,7 +13,8 @@ import io
 import os
 from collections.abc import Callable, Iterator
 
-from carbonllm.errors import DataTableError, UnknownHardwareError, UnknownRegionError
+from carbonllm.errors import DataTableError, InputError, UnknownHardwareError, UnknownRegionError
+from carbonllm.files import read_text
 from carbonllm.names import common_country_code, nearest, normalize, normalize_many
 from carbonllm.tables.grid import BASES, GridZone
 from carbonllm.tables.hardware import DTYPES, Accelerator
@@ -37,9 +38,20 @@ _SOURCE_DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
 _INSTALLED_DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "data")
 
 
+#: A table larger than this is refused (the largest, grid_intensity.csv, is about 0.5 MiB).
+MAX_TABLE_BYTES = 16 * 1024 * 1024
+
+
 def _read_file(path: str) -> str:
-    with open(path, encoding="utf-8") as f:
-        return f.read()
+    """A table read as every file carbonllm reads (:func:`carbonllm.files.read_text`): a bounded,
+    regular UTF-8 file, so a FIFO, a device or a binary file under ``CARBONLLM_DATA_DIR`` is one
+    ``DataTableError``, not a hang or a traceback."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(path)
+    try:
+        return read_text(path, "data table", MAX_TABLE_BYTES)
+    except InputError as e:
+        raise DataTableError(f"{e}; reinstall carbonllm or fix {DATA_DIR_ENV}") from None
 
 
 def _read_text(filename: str) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 
 import pytest
+from helpers import fails_after
 
 from carbonllm.errors import DataTableError, UnknownHardwareError
 from carbonllm.tables import loader
@@ -136,3 +138,21 @@ def test_tables_load_from_a_source_checkout():
 )
 def test_names_as_nvidia_smi_prints_them(printed: str, name: str):
     assert loader.find_accelerator(printed).name == name
+
+
+@pytest.mark.parametrize("kind", ["fifo", "binary", "directory"])
+def test_an_unreadable_table_is_one_data_table_error_not_a_hang(tmp_path, fresh_tables, kind):
+    # CARBONLLM_DATA_DIR is the user's: a FIFO there hung the estimate, a binary file was a traceback
+    header = "name,vendor,kind,generation,tdp_w,bf16_tflops,year,source\n"
+    _write_tables(tmp_path, header + "X1,Acme,gpu,ampere,300,100,2020,vendor sheet\n")
+    grid = tmp_path / "grid_intensity.csv"
+    grid.unlink()
+    if kind == "fifo":
+        os.mkfifo(grid)
+    elif kind == "binary":
+        grid.write_bytes(b"\xff\xfe\x00zone")
+    else:
+        grid.mkdir()
+    fresh_tables.setenv(loader.DATA_DIR_ENV, str(tmp_path))
+    with fails_after(10, "reading a FIFO as a table"), pytest.raises(DataTableError, match="grid_intensity.csv"):
+        loader.find_zone("FR")
